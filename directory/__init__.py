@@ -1,0 +1,27 @@
+"""Resource-mapping and agency directory for human-services service coordination."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from .config import DEFAULTS, STATIC_DIR, TEMPLATES_DIR
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app; `overrides` beat DIRECTORY_* environment variables, which beat defaults."""
+    from . import api, errors, pages, web
+    from .catalog import DirectoryHolder
+
+    app = Flask(__name__, template_folder=str(TEMPLATES_DIR), static_folder=str(STATIC_DIR))
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("DIRECTORY")
+    app.config.update(overrides or {})
+    app.extensions["directory"] = DirectoryHolder(app.config["DATA"], app.config)
+    web.init_app(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp, url_prefix="/api/v1")
+    errors.init_app(app)
+    return app

@@ -1,0 +1,191 @@
+"""The loaded directory: records, lookups and geo in one read-only object, and safe reloading."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from geo.atlas import Atlas
+
+from .loading import load_data, summary
+from .records import Agency, Area, DataSet, Kind, LoadProblem, Need
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Directory:
+    """One region's directory as loaded from one data folder. Never mutated after load."""
+
+    data: DataSet
+    atlas: Atlas
+    agencies_by_id: Mapping[str, Agency]
+    needs_by_code: Mapping[str, Need]
+    areas_by_id: Mapping[str, Area]
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    loaded_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @classmethod
+    def load(cls, folder: str | Path, settings: Mapping[str, Any] | None = None) -> Directory:
+        """Load a data folder and build its geo lookups. Bad rows are reported, not raised."""
+        settings = dict(settings or {})
+        data = load_data(folder)
+        return cls.from_data(data, settings)
+
+    @classmethod
+    def from_data(cls, data: DataSet, settings: Mapping[str, Any] | None = None) -> Directory:
+        settings = dict(settings or {})
+        atlas = Atlas.build(
+            data.areas,
+            data.folder,
+            geocoder=str(settings.get("GEOCODER", "offline")),
+            user_agent=str(settings.get("GEOCODER_USER_AGENT", "service-directory")),
+            timeout=float(settings.get("GEOCODER_TIMEOUT", 3.0)),
+        )
+        return cls(
+            data=data,
+            atlas=atlas,
+            agencies_by_id={agency.id: agency for agency in data.agencies},
+            needs_by_code={need.code: need for need in data.needs},
+            areas_by_id={area.id: area for area in data.areas},
+            settings=settings,
+        )
+
+    # -- convenient views ---------------------------------------------------------------
+
+    @property
+    def agencies(self) -> tuple[Agency, ...]:
+        return self.data.agencies
+
+    @property
+    def formal_agencies(self) -> tuple[Agency, ...]:
+        return tuple(a for a in self.data.agencies if a.kind is Kind.FORMAL)
+
+    @property
+    def informal_supports(self) -> tuple[Agency, ...]:
+        return tuple(a for a in self.data.agencies if a.kind is Kind.INFORMAL)
+
+    @property
+    def region_name(self) -> str:
+        root = self.areas_by_id.get(self.atlas.root_id) if self.atlas.root_id else None
+        return root.name if root else "this region"
+
+    def verified_range(self) -> tuple[date | None, date | None]:
+        dates = [a.verified_on for a in self.data.agencies if a.verified_on]
+        return (min(dates), max(dates)) if dates else (None, None)
+
+    def area_name(self, area_id: str) -> str:
+        area = self.areas_by_id.get(area_id)
+        return area.name if area else area_id
+
+    def is_stale(self, agency: Agency, today: date | None = None) -> bool:
+        """Not verified at all, or not within STALE_AFTER_DAYS."""
+        if agency.verified_on is None:
+            return True
+        limit = int(self.settings.get("STALE_AFTER_DAYS", 365))
+        return ((today or date.today()) - agency.verified_on).days > limit
+
+    def status(self) -> dict:
+        """Counts and data health, for /healthz and `directory check-data`."""
+        oldest, newest = self.verified_range()
+        return {
+            "agencies": len(self.formal_agencies),
+            "informal_supports": len(self.informal_supports),
+            "areas": len(self.data.areas),
+            "needs": len(self.data.needs),
+            "verified": {
+                "oldest": oldest.isoformat() if oldest else None,
+                "newest": newest.isoformat() if newest else None,
+                "never_verified": sum(1 for a in self.data.agencies if a.verified_on is None),
+            },
+            "data_fingerprint": self.data.fingerprint,
+            "loaded_at": self.loaded_at.isoformat(timespec="seconds"),
+            "summary": summary(self.data),
+            "problems": [problem.to_json() for problem in self.data.problems],
+        }
+
+
+class DirectoryHolder:
+    """Serves the last good Directory and swaps in a new one only when the new data is clean.
+
+    A Friday edit that breaks rows must not take agencies off the site: a reload that
+    rejects any row (or whole file) keeps the old directory serving and reports the
+    new problems, until the files are fixed.
+    """
+
+    def __init__(
+        self,
+        folder: str | Path,
+        settings: Mapping[str, Any] | None = None,
+        *,
+        build: Callable[[DataSet, Mapping[str, Any]], Directory] | None = None,
+    ):
+        self.folder = Path(folder)
+        self.settings = dict(settings or {})
+        self._build = build or (lambda data, settings: Directory.from_data(data, settings))
+        self._lock = threading.Lock()
+        self._current = self._build(load_data(self.folder), self.settings)
+        self.rejected: tuple[LoadProblem, ...] = ()  # problems of the newest unused data
+        self._stamp = self._file_stamp()
+        self._checked_at = time.monotonic()
+
+    def current(self) -> Directory:
+        """The directory to answer with; looks for edited files at most every RELOAD_SECONDS."""
+        interval = float(self.settings.get("RELOAD_SECONDS", 5.0))
+        if interval > 0 and time.monotonic() - self._checked_at >= interval:
+            self.reload_if_changed()
+        return self._current
+
+    def reload_if_changed(self) -> bool:
+        """Reload when the files' sizes or mtimes changed and the content hash differs."""
+        with self._lock:
+            self._checked_at = time.monotonic()
+            stamp = self._file_stamp()
+            if stamp == self._stamp:
+                return False
+            self._stamp = stamp
+            return self._reload()
+
+    def _reload(self) -> bool:
+        try:
+            data = load_data(self.folder)
+        except Exception as error:  # a loader bug must not take the site down
+            log.error("data reload failed: %s", type(error).__name__)
+            return False
+        if data.fingerprint == self._current.data.fingerprint:
+            self.rejected = ()
+            return False
+        if data.problems and (data.rejected_rows or data.has_fatal_problem):
+            self.rejected = data.problems
+            log.warning("data reload rejected: %s; still serving the last good data", summary(data))
+            return False
+        try:
+            directory = self._build(data, self.settings)
+        except Exception as error:
+            log.error("directory build failed: %s; still serving the last good data",
+                      type(error).__name__)
+            return False
+        self._current, self.rejected = directory, ()
+        log.info("data reloaded: %s", summary(data))
+        return True
+
+    def _file_stamp(self) -> tuple:
+        stamp = []
+        for path in sorted(self.folder.glob("*")):
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            stamp.append((path.name, info.st_size, info.st_mtime_ns))
+        return tuple(stamp)
+
+    def status(self) -> dict:
+        status = self._current.status()
+        status["rejected_reload"] = [problem.to_json() for problem in self.rejected]
+        return status

@@ -1,0 +1,34 @@
+"""Settings: one place for every default, read by the app, the CLI and the README's reference."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = PROJECT_ROOT / "static"
+DEFAULT_INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+# Each setting can be given as an environment variable with the DIRECTORY_ prefix
+# (DIRECTORY_DATA=/srv/region-data) or as an override to create_app().
+DEFAULTS: dict[str, object] = {
+    "DATA": str(DEFAULT_DATA_DIR),  # data folder: agencies.csv, regions.csv, needs.csv, ...
+    "INDEX_DIR": "",  # search index folder; empty = <instance>/index
+    "SEARCH_BACKEND": "whoosh",  # or "tantivy" (pip install .[fast]) for large directories
+    "GEOCODER": "offline",  # "offline", or "nominatim" to send full street addresses out
+    "GEOCODER_USER_AGENT": "service-directory",
+    "GEOCODER_TIMEOUT": 3.0,  # seconds before the offline answer is used instead
+    "OVERLAP_AT": 3,  # this many providers or more covering an area is an "overlap"
+    "STALE_AFTER_DAYS": 365,  # records not verified for longer are flagged on pages
+    "RELOAD_SECONDS": 5.0,  # how often to look for edited data files (0 = never)
+    "PAGE_SIZE": 20,
+    "MAX_PAGE_SIZE": 100,
+    "MAX_QUERY_CHARS": 500,  # longer free text is cut, never rejected
+}
+
+
+def data_folder(explicit: str | os.PathLike | None = None) -> Path:
+    """The data folder: an explicit path, else $DIRECTORY_DATA, else the bundled data."""
+    return Path(explicit or os.environ.get("DIRECTORY_DATA") or DEFAULT_DATA_DIR)

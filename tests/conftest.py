@@ -1,0 +1,39 @@
+"""Fixtures compose: data folder -> directory -> app -> client."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from directory import create_app
+from directory.catalog import Directory
+from directory.config import DEFAULT_DATA_DIR
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+BROCHURE = next((SHARED / "seeds").glob("002_*.txt"), None) if SHARED.exists() else None
+
+
+@pytest.fixture(scope="session")
+def bundled_directory() -> Directory:
+    """The bundled county data, loaded once (read-only) for domain tests."""
+    return Directory.load(DEFAULT_DATA_DIR, {"GEOCODER": "offline"})
+
+
+@pytest.fixture()
+def data_copy(tmp_path: Path) -> Path:
+    """A writable copy of the bundled data folder, for tests that break or edit files."""
+    folder = tmp_path / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def app():
+    return create_app({"TESTING": True, "DATA": str(DEFAULT_DATA_DIR), "RELOAD_SECONDS": 0})
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()

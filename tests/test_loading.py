@@ -1,0 +1,207 @@
+"""Loading and validation of a data folder, through load_data() and the messages users see."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+
+from directory.loading import load_data, summary
+from directory.records import AgeGroup, Kind, Level, format_phone, tel_uri
+
+from .conftest import BROCHURE
+
+
+def append_row(folder: Path, filename: str, row: str) -> int:
+    """Append a raw CSV line; returns its line number."""
+    path = folder / filename
+    text = path.read_text(encoding="utf-8")
+    if not text.endswith("\n"):
+        text += "\n"
+    path.write_text(text + row + "\n", encoding="utf-8")
+    return text.count("\n") + 1
+
+
+def agency_line(**values: str) -> str:
+    """A valid agencies.csv line with some columns changed."""
+    row = {
+        "id": "sample-agency", "name": "Sample Agency (invented test row)", "kind": "formal",
+        "levels": "administrative", "age_groups": "adult", "areas": "allegheny-county",
+        "needs": "housing", "phones": "412-555-0100", "source": "test fixture",
+        "verified_on": "2020-01-01",
+    }
+    row.update(values)
+    header = (Path(__file__).parents[1] / "data" / "agencies.csv").read_text().splitlines()[0]
+    columns = header.split(",")
+    from io import StringIO
+
+    out = StringIO()
+    csv.writer(out, lineterminator="").writerow([row.get(c, "") for c in columns])
+    return out.getvalue()
+
+
+def test_bundled_data_loads_without_problems():
+    data = load_data(Path(__file__).parents[1] / "data")
+    assert data.problems == ()
+    assert sum(1 for a in data.agencies if a.kind is Kind.FORMAL) == 12
+    assert sum(1 for a in data.agencies if a.kind is Kind.INFORMAL) >= 5
+    assert "12 agencies" in summary(data) and "0 rows rejected" in summary(data)
+
+
+def test_every_record_says_where_it_came_from_and_reconstructions_are_marked():
+    data = load_data(Path(__file__).parents[1] / "data")
+    for agency in data.agencies:
+        assert agency.source, agency.id
+        if agency.kind is Kind.FORMAL:
+            # The brochure's level/age check marks were lost: our values are a reconstruction.
+            assert {"levels", "age_groups"} <= set(agency.reconstructed), agency.id
+            assert agency.levels and agency.age_groups
+
+
+def brochure_listing() -> list[tuple[str, str, str]]:
+    """(name, phone, location line) in brochure order, read from the seed text."""
+    text = BROCHURE.read_text(encoding="utf-8")
+    agencies_part = text.split("Select Universal Adult")[1].split("SERVICE COORDINATION AGENCY LOCATION")[0]
+    pairs = re.findall(r"\n([^\n]+?)\s*\n((?:1-)?\d{3}-?\s?\d{3}-\d{4})", agencies_part)
+    locations_part = text.split("ADMIN\nCHILD")[1]
+    locations = [line.strip() for line in locations_part.splitlines() if line.strip()]
+    return [(name.strip(), phone, place) for (name, phone), place in zip(pairs, locations)]
+
+
+@pytest.mark.skipif(BROCHURE is None, reason="needs ../shared/seeds")
+def test_brochure_agencies_phones_and_service_areas_are_all_there():
+    data = load_data(Path(__file__).parents[1] / "data")
+    listing = brochure_listing()
+    assert len(listing) == 12
+    by_name = {a.name.replace("  ", " "): a for a in data.agencies}
+    area_names = {area.id: area.name for area in data.areas}
+    root = next(area.id for area in data.areas if area.parent is None)
+    for name, phone, place in listing:
+        agency = by_name[re.sub(r"\s+", " ", name)]
+        assert agency.phones == (format_phone(phone),), name
+        expected = [p.strip() for p in place.split(",")]
+        shown = ["County-wide" if a == root else area_names[a] for a in agency.area_ids]
+        assert shown == expected, name
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "message"),
+    [
+        (dict(areas="atlantis"), "areas", 'unknown area "atlantis"'),
+        (dict(needs="teleportation"), "needs", 'unknown need "teleportation"'),
+        (dict(id="hsao"), "id", 'duplicate id "hsao"'),
+        (dict(phones="412-55"), "phones", '"412-55" has 5 digits; expected 10'),
+        (dict(verified_on="2999-01-01"), "verified_on", "2999-01-01 is in the future"),
+        (dict(verified_on="last spring"), "verified_on", "is not a date; use YYYY-MM-DD"),
+        (dict(name=""), "name", "required value is missing"),
+        (dict(levels="intensive"), "levels", 'unknown value "intensive"; expected blended, administrative'),
+        (dict(age_groups="teen"), "age_groups", 'unknown value "teen"; expected adult, child'),
+        (dict(kind="charity"), "kind", 'unknown kind "charity"'),
+        (dict(min_age="18", max_age="5"), "max_age", "max_age 5 is below min_age 18"),
+        (dict(latitude="40.4"), "longitude", "latitude and longitude go together"),
+        (dict(id="Not A Slug"), "id", "is not a valid id"),
+    ],
+)
+def test_broken_agency_row_is_reported_and_others_load(data_copy, row, column, message):
+    line = append_row(data_copy, "agencies.csv", agency_line(**row))
+    data = load_data(data_copy)
+    assert len(data.problems) == 1
+    problem = data.problems[0]
+    assert (problem.line, problem.column) == (line, column)
+    assert message in str(problem)
+    assert str(problem).startswith(f'{data_copy / "agencies.csv"}:{line}: column "{column}":')
+    assert str(problem).endswith("row skipped")
+    assert sum(1 for a in data.agencies if a.kind is Kind.FORMAL) == 12  # every good row loaded
+
+
+def test_valid_extra_row_loads_with_typed_values(data_copy):
+    append_row(data_copy, "agencies.csv", agency_line(phones="(412) 555 0100;1 800 555 0199", min_age="18"))
+    data = load_data(data_copy)
+    assert data.problems == ()
+    sample = next(a for a in data.agencies if a.id == "sample-agency")
+    assert sample.phones == ("412-555-0100", "1-800-555-0199")
+    assert sample.levels == frozenset({Level.ADMINISTRATIVE})
+    assert sample.age_groups == frozenset({AgeGroup.ADULT})
+    assert sample.min_age == 18 and sample.serves_age(30) and not sample.serves_age(12)
+
+
+def test_row_with_too_many_fields_is_reported(data_copy):
+    line = append_row(data_copy, "agencies.csv", agency_line() + ",extra,fields")
+    data = load_data(data_copy)
+    assert [p.line for p in data.problems] == [line]
+    assert "fields but the header has" in str(data.problems[0])
+
+
+def test_bom_and_crlf_files_load_the_same(data_copy):
+    for name in ("agencies.csv", "regions.csv", "needs.csv"):
+        path = data_copy / name
+        text = path.read_text(encoding="utf-8")
+        path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    data = load_data(data_copy)
+    assert data.problems == ()
+    assert len(data.agencies) == len(load_data(Path(__file__).parents[1] / "data").agencies)
+
+
+def test_line_that_is_not_utf8_is_reported_and_others_load(data_copy):
+    path = data_copy / "agencies.csv"
+    line = path.read_text(encoding="utf-8").count("\n") + 1
+    path.write_bytes(path.read_bytes() + agency_line(name="Caf\u00e9").encode("latin-1") + b"\n")
+    data = load_data(data_copy)
+    assert [p.line for p in data.problems] == [line]
+    assert "not valid UTF-8" in str(data.problems[0])
+    assert sum(1 for a in data.agencies if a.kind is Kind.FORMAL) == 12
+
+
+def test_wrong_header_is_fatal_with_a_clear_message(data_copy):
+    path = data_copy / "agencies.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(["ident,title,phone"] + lines[1:]) + "\n", encoding="utf-8")
+    data = load_data(data_copy)
+    assert data.has_fatal_problem
+    message = str(data.problems[0])
+    assert "header is missing required column(s) id, name, kind, areas, source" in message
+    assert data.agencies == ()
+
+
+def test_missing_file_is_fatal_not_a_traceback(data_copy):
+    (data_copy / "needs.csv").unlink()
+    data = load_data(data_copy)
+    assert data.has_fatal_problem
+    assert any("needs.csv: file not found" in str(p) for p in data.problems)
+
+
+def test_unknown_column_is_reported_and_ignored(data_copy):
+    path = data_copy / "needs.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([lines[0] + ",colour"] + [line + ",blue" for line in lines[1:]]) + "\n")
+    data = load_data(data_copy)
+    assert [(p.column, p.action) for p in data.problems] == [("colour", "column ignored")]
+    assert not data.rejected_rows
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "message"),
+    [
+        ("nowhere,Nowhere,atlantis,15213,,test,", "parent", 'unknown parent "atlantis"'),
+        ("bad-zip,Bad Zip,allegheny-county,1521,,test,", "zips", '"1521" is not a 5-digit ZIP code'),
+        ("stray,Stray,allegheny-county,15213,15217,test,", "straddling_zips", "not among the area's zips"),
+    ],
+)
+def test_broken_region_row_is_reported(data_copy, row, column, message):
+    line = append_row(data_copy, "regions.csv", row)
+    data = load_data(data_copy)
+    assert [(p.line, p.column) for p in data.problems] == [(line, column)]
+    assert message in str(data.problems[0])
+
+
+def test_phone_formats_and_tel_links():
+    assert format_phone("1-800-222-4200") == "1-800-222-4200"
+    assert format_phone("412- 431-8006") == "412-431-8006"
+    assert format_phone("988") == "988"
+    assert tel_uri("412-431-8006") == "tel:+14124318006"
+    assert tel_uri("1-800-222-4200") == "tel:+18002224200"
+    assert tel_uri("211") == "tel:211"
+    with pytest.raises(ValueError, match="has 5 digits"):
+        format_phone("412-55")
