@@ -19,7 +19,7 @@ from .records import Agency, Area, DataSet, Kind, LoadProblem, Need
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: one object per load, cacheable
 class Directory:
     """One region's directory as loaded from one data folder. Never mutated after load."""
 

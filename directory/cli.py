@@ -131,3 +131,73 @@ def locate(text: str, as_json: bool) -> None:
         click.echo(f"Outside the area this directory covers ({directory.region_name}).")
     if location.note:
         click.echo(location.note)
+
+
+@main.command("match")
+@data_option
+@click.option("--near", required=True, help="ZIP, town, neighbourhood, address or lat,lon.")
+@click.option("--age", "age_group", type=click.Choice(["adult", "child"]), default=None)
+@click.option("--years", type=int, default=None, help="Exact age, if known.")
+@click.option("--need", "needs", multiple=True, help="Need code (repeatable); see data/needs.csv.")
+@click.option("--level", type=click.Choice(["blended", "administrative"]), default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def match_command(near, age_group, years, needs, level, as_json) -> None:
+    """Agencies serving a place for an age group, needs and level, with the gaps."""
+    from geo.places import PlaceNotFound
+
+    from .errors import BadInput
+    from .matching import MatchQuery, match
+    from .serialise import match_json
+
+    directory = load_directory()
+    args = {"near": near, "age": age_group or "", "years": "" if years is None else str(years),
+            "need": list(needs), "level": level or ""}
+    try:
+        query = MatchQuery.from_args(args, directory)
+        location = directory.atlas.locate(query.near)
+    except (BadInput, PlaceNotFound) as error:
+        raise click.ClickException(str(error)) from None
+    result = match(directory, location, query.age_group, query.needs, query.level, query.years)
+    if as_json:
+        emit_json(match_json(result, directory))
+        return
+    click.echo(f"{location.label}: " + ", ".join(directory.area_name(a) for a in location.areas))
+    if not location.in_area:
+        click.echo(f"Outside the area this directory covers ({directory.region_name}).")
+    for found in result.agencies:
+        levels = "/".join(sorted(lvl.label for lvl in found.agency.levels))
+        where = "" if found.covers_place else " (serves part of this place)"
+        click.echo(f"- {found.agency.name}  {found.agency.phone or ''}  [{levels}]{where}")
+    if result.informal:
+        click.echo("Community supports:")
+        for found in result.informal:
+            click.echo(f"- {found.agency.name}  {found.agency.phone or ''}  {found.distance_km:.1f} km")
+    for gap in result.gaps:
+        click.echo(f"! {gap.message}")
+
+
+@main.command("coverage")
+@data_option
+@click.option("--level", type=click.Choice(["blended", "administrative"]), default=None)
+@click.option("--age", "age_group", type=click.Choice(["adult", "child"]), default=None)
+@click.option("--need", default=None, help="Need code; see data/needs.csv.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def coverage_command(level, age_group, need, as_csv, as_json) -> None:
+    """Providers per area, flagged gap / fragile / covered / overlap."""
+    from .coverage import coverage
+    from .records import AgeGroup, Level
+
+    directory = load_directory()
+    if need and need not in directory.needs_by_code:
+        raise click.ClickException(f'Unknown need "{need}". Known needs: '
+                                   + ", ".join(sorted(directory.needs_by_code)))
+    result = coverage(directory, Level(level) if level else None,
+                      AgeGroup(age_group) if age_group else None, need)
+    if as_csv:
+        click.echo(result.to_csv(), nl=False)
+    elif as_json:
+        emit_json(result.to_json())
+    else:
+        for area in result.areas:
+            click.echo(f"{'  ' * area.depth}{area.name}: {area.count} ({area.flag})")

@@ -1,64 +1,68 @@
-"""The exception family, and the one handler that answers in HTML or JSON."""
+"""The exception family, and the one handler that answers in HTML or JSON.
+
+The exceptions are Flask-free so domain modules can raise them; only init_app touches Flask.
+"""
 
 from __future__ import annotations
 
 import logging
-
-from flask import Flask, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
-
-from geo.places import PlaceNotFound
+import traceback
 
 log = logging.getLogger(__name__)
 
 
 class DirectoryError(Exception):
-    """Base of every error the directory raises on purpose."""
+    """Base of every error the directory raises on purpose; `message` is shown to people."""
 
     code = "error"
     status = 500
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
 
 
 class BadInput(DirectoryError, ValueError):
     """Something a person or API client sent that we can't use; the message says what to do."""
 
+    code = "bad_input"
     status = 400
-
-    def __init__(self, message: str, code: str = "bad_input"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 class NotFound(DirectoryError, LookupError):
+    code = "not_found"
     status = 404
-
-    def __init__(self, message: str, code: str = "not_found"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-
-
-class DataProblem(DirectoryError):
-    """A data folder that cannot be used at all (fatal load problems)."""
-
-    code = "data_problem"
 
 
 def wants_json() -> bool:
+    from flask import request
+
     return request.path.startswith(("/api/", "/hsds"))
 
 
 def error_response(status: int, code: str, message: str):
+    """One response for every error: JSON for API paths, the friendly page for people."""
+    from flask import jsonify, make_response, render_template
+
     if wants_json():
-        return jsonify({"error": {"code": code, "message": message}}), status
-    return render_template("error.html", status=status, message=message), status
+        response = jsonify({"error": {"code": code, "message": message}})
+    else:
+        response = make_response(render_template("error.html", status=status, message=message))
+    response.status_code = status
+    return response
 
 
-def init_app(app: Flask) -> None:
+def init_app(app) -> None:
+    from flask import request
+    from werkzeug.exceptions import HTTPException
+
+    from geo.places import PlaceNotFound
+
     @app.errorhandler(DirectoryError)
     def directory_error(error: DirectoryError):
-        return error_response(error.status, error.code, getattr(error, "message", str(error)))
+        return error_response(error.status, error.code, error.message)
 
     @app.errorhandler(PlaceNotFound)
     def place_not_found(error: PlaceNotFound):
@@ -67,11 +71,13 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = (error.name or "error").lower().replace(" ", "_")
-        response = error_response(error.code or 500, code, error.description or error.name)
-        return response
+        return error_response(error.code or 500, code, error.description or error.name)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
-        # Log the path and the error type only: arguments may hold a person's place or needs.
-        log.error("unhandled %s on %s %s", type(error).__name__, request.method, request.path)
+        # Log the type and the stack frames, never the message or arguments: either may hold
+        # a person's place, needs or words.
+        frames = "".join(traceback.format_tb(error.__traceback__))
+        log.error("unhandled %s on %s %s\n%s", type(error).__name__, request.method,
+                  request.url_rule.rule if request.url_rule else "(no route)", frames)
         return error_response(500, "internal", "Something went wrong on our side. Please try again.")

@@ -34,3 +34,28 @@ def agency_json(agency: Agency, directory: Directory, distance_km: float | None 
         "reconstructed": list(agency.reconstructed),
         "notes": agency.notes or None,
     }
+
+
+def match_json(result, directory: Directory) -> dict:
+    """The `directory match --json` and /api/v1/match shape."""
+    return {
+        "location": result.location.to_json(),
+        "filters": {
+            "age_group": result.age_group.value if result.age_group else None,
+            "years": result.age,
+            "needs": list(result.needs),
+            "level": result.level.value if result.level else None,
+        },
+        "agencies": [
+            dict(agency_json(found.agency, directory, found.distance_km),
+                 needs_met=list(found.needs_met), offers_level=found.offers_level,
+                 covers_place=found.covers_place)
+            for found in result.agencies
+        ],
+        "informal": [
+            dict(agency_json(found.agency, directory, found.distance_km),
+                 needs_met=list(found.needs_met), covers_place=found.covers_place)
+            for found in result.informal
+        ],
+        "gaps": [gap.to_json() for gap in result.gaps],
+    }

@@ -16,6 +16,14 @@ BROCHURE = next((SHARED / "seeds").glob("002_*.txt"), None) if SHARED.exists() e
 
 
 @pytest.fixture(scope="session")
+def brochure_text() -> str:
+    """The county brochure's text from ../shared/seeds (the source of the bundled agencies)."""
+    if BROCHURE is None:
+        pytest.skip("needs ../shared/seeds beside the checkout")
+    return BROCHURE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
 def bundled_directory() -> Directory:
     """The bundled county data, loaded once (read-only) for domain tests."""
     return Directory.load(DEFAULT_DATA_DIR, {"GEOCODER": "offline"})

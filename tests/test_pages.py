@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from directory import create_app
 
 
@@ -25,7 +27,7 @@ def test_agency_page_shows_phone_as_tel_link_source_and_reconstruction(client):
 def test_unknown_agency_is_a_friendly_404_page_and_a_json_error(client):
     page = client.get("/agencies/nope")
     assert page.status_code == 404
-    assert 'No agency or support has the id "nope"' in page.get_data(as_text=True)
+    assert 'No agency or support has the id "nope"' in html.unescape(page.get_data(as_text=True))
     api = client.get("/api/v1/agencies/nope")
     assert api.status_code == 404
     assert api.get_json() == {"error": {"code": "unknown_agency",

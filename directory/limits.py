@@ -1,0 +1,74 @@
+"""Request limits: body size, and a per-client rate limit on the JSON APIs with a clear 429."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+
+LIMITED_PREFIXES = ("/api/", "/hsds")
+
+
+@dataclass
+class TokenBucket:
+    """Per-client token buckets: `rate` requests a minute with bursts up to `burst`.
+
+    Kept in process memory: each worker process limits on its own, so a deployment with
+    N workers allows up to N x the rate; put a shared limit in the reverse proxy if that matters.
+    """
+
+    rate_per_minute: float
+    burst: int
+    max_clients: int = 50_000
+    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def take(self, client: str, now: float | None = None) -> float:
+        """Spend one token; returns 0 when allowed, else the seconds until the next token."""
+        now = time.monotonic() if now is None else now
+        per_second = self.rate_per_minute / 60.0
+        with self._lock:
+            tokens, last = self._buckets.get(client, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - last) * per_second)
+            if tokens >= 1.0:
+                self._buckets[client] = (tokens - 1.0, now)
+                allowed = 0.0
+            else:
+                self._buckets[client] = (tokens, now)
+                allowed = (1.0 - tokens) / per_second
+            if len(self._buckets) > self.max_clients:
+                self._forget_full(now, per_second)
+        return allowed
+
+    def _forget_full(self, now: float, per_second: float) -> None:
+        """Drop clients whose bucket has refilled: they are indistinguishable from new ones."""
+        self._buckets = {
+            client: (tokens, last) for client, (tokens, last) in self._buckets.items()
+            if tokens + (now - last) * per_second < self.burst
+        }
+
+
+def init_app(app) -> None:
+    from flask import request
+
+    from .errors import error_response
+
+    app.config.setdefault("MAX_CONTENT_LENGTH", 64 * 1024)  # nothing here takes big uploads
+    bucket = TokenBucket(float(app.config["RATE_LIMIT_PER_MINUTE"]), int(app.config["RATE_LIMIT_BURST"]))
+    app.extensions["rate_limit"] = bucket
+
+    @app.before_request
+    def limit_api_rate():
+        if not request.path.startswith(LIMITED_PREFIXES) or bucket.rate_per_minute <= 0:
+            return None
+        wait = bucket.take(request.remote_addr or "unknown")
+        if not wait:
+            return None
+        seconds = max(1, math.ceil(wait))
+        response = error_response(
+            429, "rate_limited",
+            f"Too many requests from your address; try again in {seconds} seconds.",
+        )
+        response.headers["Retry-After"] = str(seconds)
+        return response
