@@ -128,9 +128,16 @@ def match(
 
     formal = [a for a in directory.formal_agencies if (a.id in covering or a.id in partial) and fits_person(a)]
     formal_km = distances_km(directory, location.lat, location.lon, formal)
+    # Among equals, an agency for the person's own small area comes before a region-wide one.
+    depth = {area_id: i for i, area_id in enumerate(location.areas)}
+
+    def localness(agency: Agency) -> int:
+        return max((depth[a] for a in agency.area_ids if a in depth), default=-1)
+
     agencies = sorted(
         (_agency_match(a, km, needs, level, a.id in covering) for a, km in zip(formal, formal_km)),
-        key=lambda m: (not m.covers_place, -len(m.needs_met), not m.offers_level, m.distance_km, m.agency.name),
+        key=lambda m: (not m.covers_place, -len(m.needs_met), not m.offers_level, m.distance_km,
+                       -localness(m.agency), m.agency.name),
     )
 
     informal_candidates = [a for a in directory.informal_supports if fits_person(a)

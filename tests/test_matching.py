@@ -135,3 +135,8 @@ def test_level_screener_suggests_and_explains_without_deciding():
     assert occasional.level is Level.ADMINISTRATIVE
     assert "no diagnosis or treatment history" in occasional.explanation
     assert suggest_level(set()).level is None
+
+
+def test_agency_for_the_persons_own_area_ranks_before_region_wide_ones(bundled_directory):
+    result = match(bundled_directory, bundled_directory.atlas.locate("Homestead"), AgeGroup.CHILD)
+    assert ids(result.agencies)[:2] == ["turtle-creek-valley-mh-mr", "mon-yough-community-services"]
