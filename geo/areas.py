@@ -1,0 +1,193 @@
+"""Service areas: the Area record, shapely shapes derived from ZIP centroids, and point-in-area lookup."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import shapely
+from shapely.geometry import MultiPoint, Point, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import unary_union
+from shapely.strtree import STRtree
+
+from .zips import ZipPoint, normalise_zip
+
+BOUNDARY_TOLERANCE_DEG = 1e-9
+DERIVED_SOURCE = ("Derived: Voronoi cells of the area's ZIP centroids (zipcodes package, with "
+                  "data/zip_corrections.csv), clipped to the outline. Approximate.")
+HULL_SOURCE = ("Derived: cells of the region's ZIP centroids, with neighbouring ZIP centroids "
+               "claiming the points nearer to them. Approximate.")
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    """A service area from regions.csv: a county, a broad area or a small place made of ZIPs."""
+
+    id: str
+    name: str
+    parent: str | None
+    zips: tuple[str, ...]
+    straddling_zips: tuple[str, ...] = ()
+    source: str = ""
+    notes: str = ""
+
+
+def read_regions(path: Path) -> list[Area]:
+    """Areas from a regions.csv, without the row checks (directory/loading.py does those)."""
+    with Path(path).open(encoding="utf-8-sig", newline="") as file:
+        return [
+            Area(
+                id=row["id"].strip(),
+                name=row["name"].strip(),
+                parent=(row.get("parent") or "").strip() or None,
+                zips=_zip_list(row.get("zips")),
+                straddling_zips=_zip_list(row.get("straddling_zips")),
+                source=(row.get("source") or "").strip(),
+                notes=(row.get("notes") or "").strip(),
+            )
+            for row in csv.DictReader(file)
+        ]
+
+
+def _zip_list(text: str | None) -> tuple[str, ...]:
+    codes = (normalise_zip(part) for part in (text or "").split(";"))
+    return tuple(code for code in codes if code)
+
+
+@dataclass(frozen=True, slots=True)
+class AreaTree:
+    """Parent links, depth and ZIP membership of the areas (a parent holds its children's ZIPs)."""
+
+    order: tuple[str, ...]
+    parent: Mapping[str, str | None]
+    depth: Mapping[str, int]
+    zips: Mapping[str, frozenset[str]]
+    areas_by_zip: Mapping[str, tuple[str, ...]]
+    root_id: str | None
+
+    @classmethod
+    def build(cls, areas: Sequence[Area]) -> AreaTree:
+        """Index the areas; unknown parents are treated as roots so one bad row can't hide others."""
+        ids = [area.id for area in areas]
+        parent = {a.id: (a.parent if a.parent in ids and a.parent != a.id else None) for a in areas}
+        depth: dict[str, int] = {}
+        for area_id in ids:
+            seen, node, steps = {area_id}, parent[area_id], 0
+            while node is not None and node not in seen:  # a cycle stops at the first repeat
+                seen.add(node)
+                node, steps = parent[node], steps + 1
+            depth[area_id] = steps
+        own = {a.id: set(a.zips) for a in areas}
+        total = {area_id: set(codes) for area_id, codes in own.items()}
+        for area_id in sorted(ids, key=lambda i: -depth[i]):
+            up = parent[area_id]
+            if up is not None:
+                total[up] |= total[area_id]
+        by_zip: dict[str, list[str]] = {}
+        for area_id in ids:
+            for code in total[area_id]:
+                by_zip.setdefault(code, []).append(area_id)
+        rank = {area_id: (depth[area_id], n) for n, area_id in enumerate(ids)}
+        roots = [i for i in ids if parent[i] is None]
+        return cls(
+            order=tuple(ids),
+            parent=parent,
+            depth=depth,
+            zips={i: frozenset(z) for i, z in total.items()},
+            areas_by_zip={z: tuple(sorted(a, key=rank.__getitem__)) for z, a in by_zip.items()},
+            root_id=roots[0] if len(roots) == 1 else None,
+        )
+
+    def broadest_first(self, area_ids: Iterable[str]) -> tuple[str, ...]:
+        """Ids with their ancestors, broadest first (depth, then regions.csv order)."""
+        found: set[str] = set()
+        for area_id in area_ids:
+            node: str | None = area_id
+            while node is not None and node in self.parent and node not in found:
+                found.add(node)
+                node = self.parent[node]
+        index = {area_id: n for n, area_id in enumerate(self.order)}
+        return tuple(sorted(found, key=lambda i: (self.depth[i], index[i])))
+
+
+class AreaIndex:
+    """Which areas hold a point: an STRtree over prepared shapes, so thousands of areas stay fast."""
+
+    def __init__(self, shapes: Mapping[str, BaseGeometry], rank: Mapping[str, tuple[int, int]]):
+        self.ids = [area_id for area_id, geom in shapes.items() if geom is not None and not geom.is_empty]
+        self.geoms = [shapes[area_id] for area_id in self.ids]
+        for geom in self.geoms:
+            shapely.prepare(geom)
+        self.rank = rank
+        self.tree = STRtree(self.geoms)
+
+    def containing(self, lon: float, lat: float) -> list[str]:
+        """Ids whose shape covers the point (a boundary point counts as inside), broadest first."""
+        # A hair of tolerance (~0.1 mm) so a point computed on a shared edge is in both areas.
+        hits = self.tree.query(Point(lon, lat), predicate="dwithin", distance=BOUNDARY_TOLERANCE_DEG)
+        found = [self.ids[i] for i in hits]
+        return sorted(found, key=lambda i: self.rank.get(i, (99, 0)))
+
+
+def zip_cells(points: Mapping[str, ZipPoint], codes: Iterable[str],
+              outline: BaseGeometry) -> dict[str, BaseGeometry]:
+    """Voronoi cell of each ZIP that draws a shape, clipped to the outline; ZIPs at one point share."""
+    by_point: dict[tuple[float, float], list[str]] = {}
+    for code in sorted(set(codes)):
+        point = points.get(code)
+        if point is not None and point.draws_shape and point.lat is not None:
+            by_point.setdefault((point.lon, point.lat), []).append(code)
+    if not by_point:
+        return {}
+    coords = list(by_point)
+    if len(coords) == 1:
+        return {code: outline for code in by_point[coords[0]]}
+    envelope = outline.envelope.buffer(1.0)
+    cells = shapely.voronoi_polygons(MultiPoint(coords), extend_to=envelope, ordered=True)
+    result: dict[str, BaseGeometry] = {}
+    for coord, cell in zip(coords, cells.geoms):
+        clipped = cell.intersection(outline)
+        for code in by_point[coord]:
+            result[code] = clipped
+    return result
+
+
+def derived_outline(points: Mapping[str, ZipPoint], covered: set[str]) -> BaseGeometry:
+    """Fallback outline with no boundary file: covered ZIP cells, neighbours claiming nearer ground."""
+    inside = [p for c, p in points.items() if c in covered and p.draws_shape and p.lat is not None]
+    if not inside:
+        return Point(0, 0).buffer(0)
+    hull = MultiPoint([(p.lon, p.lat) for p in inside]).convex_hull.buffer(0.05)
+    everyone = {c: p for c, p in points.items() if p.draws_shape and p.lat is not None}
+    cells = zip_cells(everyone, everyone, hull)
+    return unary_union([cell for code, cell in cells.items() if code in covered])
+
+
+def read_outline(path: Path) -> tuple[BaseGeometry | None, str]:
+    """The covered area's outline from a GeoJSON file, and the source it records."""
+    if not path.exists():
+        return None, ""
+    collection = json.loads(path.read_text(encoding="utf-8"))
+    features = collection.get("features", [collection])
+    geometry = unary_union([shape(f["geometry"]) for f in features if f.get("geometry")])
+    sources = {str(f.get("properties", {}).get("source", "")) for f in features}
+    return geometry, "; ".join(sorted(s for s in sources if s)) or path.name
+
+
+def read_region_shapes(path: Path) -> dict[str, tuple[BaseGeometry, str]]:
+    """Real boundaries from regions.geojson, keyed by area id (property "id"), with their source."""
+    if not path.exists():
+        return {}
+    collection = json.loads(path.read_text(encoding="utf-8"))
+    shapes: dict[str, tuple[BaseGeometry, str]] = {}
+    for feature in collection.get("features", []):
+        props = feature.get("properties") or {}
+        area_id = str(props.get("id", "")).strip()
+        if area_id and feature.get("geometry"):
+            geom = shapely.make_valid(shape(feature["geometry"]))
+            shapes[area_id] = (geom, str(props.get("source") or f"{path.name} (real boundary)"))
+    return shapes

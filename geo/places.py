@@ -1,0 +1,180 @@
+"""Offline place names: the gazetteer (municipalities, neighbourhoods, postal towns) and name matching."""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .zips import normalise_zip
+
+# Words people abbreviate; both sides of a lookup are rewritten to the long form.
+ABBREVIATIONS = {
+    "mt": "mount", "mnt": "mount", "st": "saint", "ste": "saint", "twp": "township",
+    "twsp": "township", "tp": "township", "boro": "borough", "bor": "borough",
+    "hts": "heights", "hgts": "heights", "pk": "park", "n": "north", "s": "south",
+    "e": "east", "w": "west", "no": "north", "so": "south", "ctr": "center", "centre": "center",
+    "neighborhood": "neighbourhood",
+}
+KIND_WORDS = ("township", "borough", "city", "neighbourhood", "municipality")
+STATE_WORDS = {"pa", "penn", "pennsylvania", "usa", "us", "united states"}
+STREET_WORDS = {
+    "street", "avenue", "ave", "av", "road", "rd", "boulevard", "blvd", "drive", "dr", "lane",
+    "ln", "way", "place", "pl", "court", "ct", "pike", "highway", "hwy", "route", "rt",
+    "terrace", "ter", "alley", "circle", "cir", "parkway", "pkwy", "square", "sq", "apt",
+    "suite", "unit", "floor",
+}
+MAX_QUERY_CHARS = 200
+
+
+class PlaceNotFound(ValueError):
+    """A typed place we can't use, with a message for the person and what they might have meant."""
+
+    def __init__(self, message: str, suggestions: Sequence[str] = (), choices: Sequence[str] = ()):
+        super().__init__(message)
+        self.message = message
+        self.suggestions = tuple(suggestions)
+        self.choices = tuple(choices)
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A gazetteer row: a named place, the areas it belongs to, its ZIPs and a representative point."""
+
+    name: str
+    kind: str  # city, borough, township, neighbourhood, district (group of neighbourhoods), community
+    municipality: str
+    area_ids: tuple[str, ...]  # as listed (most specific); Atlas adds the ancestors
+    zips: tuple[str, ...]
+    lat: float
+    lon: float
+    aliases: tuple[str, ...]
+    point_source: str
+    notes: str = ""
+
+    @property
+    def label(self) -> str:
+        """A name that tells same-named places apart: "Elizabeth Borough", "Mount Oliver, Pittsburgh"."""
+        if self.kind in ("neighbourhood", "district") and self.municipality:
+            return f"{self.name}, {self.municipality}"
+        if self.kind == "community" and self.municipality:
+            return f"{self.name} ({self.municipality})"
+        if self.kind in ("borough", "township") and self.kind not in self.name.lower():
+            return f"{self.name} {self.kind.title()}"
+        return self.name
+
+
+def normalise_name(text: str) -> str:
+    """Lower-case words with accents, punctuation and abbreviations folded: "Mt. Lebanon" -> "mount lebanon"."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = text.replace("&", " and ").replace("'", "").replace("\u2019", "")
+    words = re.sub(r"[^a-z0-9]+", " ", text).split()
+    words = [ABBREVIATIONS.get(word, word) for word in words]
+    joined: list[str] = []
+    for word in words:  # "mc keesport" and "mckeesport" are the same town
+        if joined and joined[-1] == "mc":
+            joined[-1] = "mc" + word
+        else:
+            joined.append(word)
+    return " ".join(joined)
+
+
+def strip_kind(key: str) -> str:
+    """A name without its trailing kind word, so "ross township" is also found as "ross"."""
+    words = key.split()
+    while len(words) > 1 and words[-1] in KIND_WORDS:
+        words.pop()
+    if len(words) > 2 and words[0] == "city" and words[1] == "of":
+        words = words[2:]
+    return " ".join(words)
+
+
+def read_places(path: Path, known_area_ids: Iterable[str], problems: list[str]) -> list[Place]:
+    """Gazetteer rows from places.csv; a row with unknown areas or no point is reported and skipped."""
+    known = set(known_area_ids)
+    places: list[Place] = []
+    if not path.exists():
+        return places
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        for line, row in enumerate(csv.DictReader(file), start=2):
+            name = (row.get("name") or "").strip()
+            areas = tuple(a.strip() for a in (row.get("areas") or "").split(";") if a.strip())
+            unknown = [a for a in areas if a not in known]
+            try:
+                lat, lon = float(row.get("lat") or ""), float(row.get("lon") or "")
+            except ValueError:
+                lat = lon = float("nan")
+            if not name or unknown or not areas or lat != lat or not -90 <= lat <= 90:
+                reason = (f'unknown area "{";".join(unknown)}"' if unknown else
+                          "no name" if not name else "no areas" if not areas else "no valid lat/lon")
+                problems.append(f'{path.name}:{line}: place "{name}": {reason}; row skipped')
+                continue
+            zips = tuple(z for z in (normalise_zip(p) for p in (row.get("zips") or "").split(";")) if z)
+            aliases = tuple(a.strip() for a in (row.get("aliases") or "").split(";") if a.strip())
+            places.append(Place(name, (row.get("kind") or "").strip().lower(),
+                                (row.get("municipality") or "").strip(), areas, zips, lat, lon,
+                                aliases, (row.get("point_source") or "").strip(),
+                                (row.get("notes") or "").strip()))
+    return places
+
+
+class Gazetteer:
+    """Name -> places index; exact keys are dict lookups, near misses go through difflib."""
+
+    def __init__(self, places: Sequence[Place], extra: Mapping[str, Place] | None = None):
+        self.places = tuple(places)
+        self.keys: dict[str, list[Place]] = {}
+        for place in self.places:
+            for key in self._keys_for(place):
+                bucket = self.keys.setdefault(key, [])
+                if place not in bucket:
+                    bucket.append(place)
+        # Extra names (service areas such as "North Hills") only where no place has the name.
+        for name, place in (extra or {}).items():
+            for key in {normalise_name(name), strip_kind(normalise_name(name))}:
+                self.keys.setdefault(key, [place])
+        self._spellings = sorted(self.keys)
+        self.max_words = max((len(k.split()) for k in self.keys), default=1)
+
+    @staticmethod
+    def _keys_for(place: Place) -> set[str]:
+        names = [place.name, place.label, *place.aliases]
+        if place.municipality:
+            names += [f"{place.name} {place.municipality}"]
+            names += [f"{alias} {place.municipality}" for alias in place.aliases]
+        if place.kind in ("borough", "township", "city"):
+            names += [f"{place.name} {place.kind}"]
+        keys = {normalise_name(n) for n in names}
+        return {k for k in keys | {strip_kind(k) for k in keys} if k}
+
+    def lookup(self, key: str) -> list[Place]:
+        """Places whose normalised name, label or alias is exactly `key`."""
+        return self.keys.get(key, [])
+
+    def suggest(self, key: str, limit: int = 5) -> list[str]:
+        """Labels of places spelled like `key` ("lawrencevile" -> "Lawrenceville, Pittsburgh")."""
+        key = key[:60]
+        close = difflib.get_close_matches(key, self._spellings, n=limit * 3, cutoff=0.78)
+        if not close:  # "springfeild township" -> try without the kind word too
+            close = difflib.get_close_matches(strip_kind(key), self._spellings, n=limit * 3,
+                                              cutoff=0.78)
+        labels: list[str] = []
+        for spelling in close:
+            for place in self.keys[spelling]:
+                if place.label not in labels:
+                    labels.append(place.label)
+        return labels[:limit]
+
+    def related(self, place: Place, limit: int = 5) -> list[str]:
+        """Other places whose name contains this one's ("Homestead" -> "West Homestead")."""
+        base = strip_kind(normalise_name(place.name))
+        pattern = re.compile(rf"(^| ){re.escape(base)}( |$)")
+        found = [p.label for p in self.places
+                 if p is not place and p.name != place.name
+                 and pattern.search(strip_kind(normalise_name(p.name)))]
+        return sorted(set(found))[:limit]
