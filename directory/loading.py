@@ -281,14 +281,12 @@ def choices(row: Row, column: str, enum_type: type, *, allow_empty: bool = True)
     return frozenset(parsed)
 
 
-def codes(row: Row, column: str, known: set[str], what: str) -> tuple[str, ...]:
+def codes(row: Row, column: str, known: set[str], what: str, listed_in: str) -> tuple[str, ...]:
     values = row.items(column)
     for value in values:
         if value not in known:
             raise RowProblem(
-                column, value,
-                f'unknown {what} "{value}"; it must be one of the ids in the data folder\'s '
-                f"{what}s file",
+                column, value, f'unknown {what} "{value}"; use an id listed in {listed_in}'
             )
     return tuple(dict.fromkeys(values))
 
@@ -461,7 +459,7 @@ def _load_agencies(
             kind = Kind(kind_text.lower())
         except ValueError:
             raise RowProblem("kind", kind_text, f'unknown kind "{kind_text}"; expected formal or informal') from None
-        areas = codes(row, "areas", area_ids, "area")
+        areas = codes(row, "areas", area_ids, "area", "regions.csv")
         if not areas:
             raise RowProblem("areas", "", "required value is missing; list at least one area id")
         min_age = optional_int(row, "min_age", 0, MAX_AGE)
@@ -486,7 +484,7 @@ def _load_agencies(
             # No age group listed means the support is open to every age.
             age_groups=age_groups or frozenset(AgeGroup),
             area_ids=areas,
-            needs=frozenset(codes(row, "needs", need_codes, "need")),
+            needs=frozenset(codes(row, "needs", need_codes, "need", "needs.csv")),
             phones=phones(row, "phones"),
             source=required(row, "source"),
             verified_on=optional_date(row, "verified_on"),
