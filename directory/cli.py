@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
-from pathlib import Path
 
 import click
 from flask.cli import FlaskGroup
@@ -85,23 +83,25 @@ def check_data() -> None:
               type=int, help="Worker processes (search is CPU-bound: use processes, not threads).")
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the site with gunicorn worker processes (not Flask's debug server)."""
-    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which(
-        "gunicorn"
-    )
-    if gunicorn is None:
-        raise click.ClickException("gunicorn is not installed; run: pip install -e .")
-    argv = [
-        gunicorn,
+    argv = gunicorn_argv(host, port, workers)
+    click.echo(f"Serving on http://{host}:{port} with {workers} workers", err=True)
+    os.execv(argv[0], argv)
+
+
+def gunicorn_argv(host: str, port: int, workers: int, app: str = "directory:create_app()",
+                  *extra: str) -> list[str]:
+    """The production server's command line (tests start exactly this one)."""
+    return [
+        sys.executable, "-m", "gunicorn",
         "--workers", str(workers),
         "--bind", f"{host}:{port}",
-        "--graceful-timeout", "30",
+        "--graceful-timeout", "30",  # on SIGTERM, in-flight requests get this long to finish
         "--access-logfile", "-",
         # %(U)s is the path without its query string: a person's place and needs stay out of logs.
         "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms',
-        "directory:create_app()",
+        *extra,
+        app,
     ]
-    click.echo(f"Serving on http://{host}:{port} with {workers} workers", err=True)
-    os.execv(gunicorn, argv)
 
 
 @main.command("locate")

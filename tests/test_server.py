@@ -1,0 +1,89 @@
+"""The production server (gunicorn worker processes) as deployed: logs, SIGTERM, limits."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from directory.cli import gunicorn_argv
+
+ROOT = Path(__file__).resolve().parents[1]
+MARKER = "zzmarker5512"
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url: str, timeout: float = 30) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def wait_until_up(base: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited with {process.returncode}")
+        try:
+            if get(base + "/healthz", timeout=2)[0] == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("server did not answer /healthz in time")
+
+
+@pytest.fixture()
+def server(tmp_path):
+    """gunicorn with two workers on a free port, serving the real app plus a /slow route."""
+    port = free_port()
+    log = tmp_path / "server.log"
+    env = dict(os.environ, SLOW_STARTED_FILE=str(tmp_path / "slow-started"), SLOW_SECONDS="2",
+               DIRECTORY_INDEX_DIR=str(tmp_path / "index"), PYTHONPATH=str(ROOT))
+    argv = gunicorn_argv("127.0.0.1", port, 2, "slow_app:make()", "--pythonpath",
+                         str(ROOT / "tests" / "apps"))
+    with log.open("wb") as out:
+        process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base, process)
+        yield base, process, log, tmp_path / "slow-started"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def test_sigterm_lets_in_flight_requests_finish_and_logs_hold_no_query(server):
+    base, process, log, started = server
+    assert get(f"{base}/?near=15213+{MARKER}&q={MARKER}&need=housing")[0] == 200
+    assert get(f"{base}/api/v1/agencies/hsao?near={MARKER}")[0] == 200
+    result: dict = {}
+    request = threading.Thread(target=lambda: result.update(zip(("status", "body"), get(base + "/slow"))))
+    request.start()
+    deadline = time.monotonic() + 30
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert started.exists(), "the slow request never started"
+    process.send_signal(signal.SIGTERM)
+    request.join(timeout=40)
+    assert result == {"status": 200, "body": "finished"}
+    assert process.wait(timeout=40) == 0
+    text = log.read_text(errors="replace")
+    assert '"GET /slow"' in text and '"GET /"' in text
+    assert MARKER not in text
