@@ -68,6 +68,8 @@ class AreaTree:
     zips: Mapping[str, frozenset[str]]
     areas_by_zip: Mapping[str, tuple[str, ...]]
     root_id: str | None
+    position: Mapping[str, int]
+    children: Mapping[str, tuple[str, ...]]
 
     @classmethod
     def build(cls, areas: Sequence[Area]) -> AreaTree:
@@ -93,6 +95,10 @@ class AreaTree:
                 by_zip.setdefault(code, []).append(area_id)
         rank = {area_id: (depth[area_id], n) for n, area_id in enumerate(ids)}
         roots = [i for i in ids if parent[i] is None]
+        children: dict[str, list[str]] = {}
+        for area_id in ids:
+            if parent[area_id] is not None:
+                children.setdefault(parent[area_id], []).append(area_id)
         return cls(
             order=tuple(ids),
             parent=parent,
@@ -100,6 +106,8 @@ class AreaTree:
             zips={i: frozenset(z) for i, z in total.items()},
             areas_by_zip={z: tuple(sorted(a, key=rank.__getitem__)) for z, a in by_zip.items()},
             root_id=roots[0] if len(roots) == 1 else None,
+            position={area_id: n for n, area_id in enumerate(ids)},
+            children={up: tuple(c) for up, c in children.items()},
         )
 
     def broadest_first(self, area_ids: Iterable[str]) -> tuple[str, ...]:
@@ -110,8 +118,7 @@ class AreaTree:
             while node is not None and node in self.parent and node not in found:
                 found.add(node)
                 node = self.parent[node]
-        index = {area_id: n for n, area_id in enumerate(self.order)}
-        return tuple(sorted(found, key=lambda i: (self.depth[i], index[i])))
+        return tuple(sorted(found, key=lambda i: (self.depth[i], self.position[i])))
 
 
 class AreaIndex:

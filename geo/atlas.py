@@ -408,6 +408,13 @@ def _build_geometry(areas: Sequence[Area], folder: Path) -> _Geometry:
             parts = [cells[c] for c in tree.zips[area_id] if c in cells]
             if parts:
                 shapes[area_id], sources[area_id] = unary_union(parts), zip_source
+    # An area with no shape of its own (e.g. a root with no outline) is the union of its children.
+    for area_id in sorted(tree.order, key=lambda i: -tree.depth[i]):
+        if area_id not in shapes:
+            children = [shapes[c] for c in tree.children.get(area_id, ()) if c in shapes]
+            if children:
+                shapes[area_id] = unary_union(children)
+                sources[area_id] = "Union of its sub-areas' shapes."
     rank = {area_id: (tree.depth[area_id], n) for n, area_id in enumerate(tree.order)}
     index = AreaIndex(shapes, rank)
 
@@ -415,8 +422,9 @@ def _build_geometry(areas: Sequence[Area], folder: Path) -> _Geometry:
     place_areas = {id(p): tree.broadest_first(p.area_ids) for p in places}
     area_points: dict[str, tuple[float, float]] = {}
     by_name = {normalise_name(p.name): p for p in places}
+    by_id = {area.id: area for area in areas}
     for area_id in tree.order:
-        area = next(a for a in areas if a.id == area_id)
+        area = by_id[area_id]
         same_name = by_name.get(normalise_name(area.name))
         if same_name is not None and area_id in place_areas[id(same_name)]:
             area_points[area_id] = (same_name.lat, same_name.lon)

@@ -139,6 +139,14 @@ class Gazetteer:
             for key in {normalise_name(name), strip_kind(normalise_name(name))}:
                 self.keys.setdefault(key, [place])
         self._spellings = sorted(self.keys)
+        # Every run of words in every name, so "homestead" finds "west homestead" without a scan.
+        self._by_word_run: dict[str, list[Place]] = {}
+        for place in self.places:
+            words = strip_kind(normalise_name(place.name)).split()
+            runs = {" ".join(words[i:j]) for i in range(len(words))
+                    for j in range(i + 1, len(words) + 1)}
+            for run in runs:
+                self._by_word_run.setdefault(run, []).append(place)
         self.max_words = max((len(k.split()) for k in self.keys), default=1)
 
     @staticmethod
@@ -173,8 +181,5 @@ class Gazetteer:
     def related(self, place: Place, limit: int = 5) -> list[str]:
         """Other places whose name contains this one's ("Homestead" -> "West Homestead")."""
         base = strip_kind(normalise_name(place.name))
-        pattern = re.compile(rf"(^| ){re.escape(base)}( |$)")
-        found = [p.label for p in self.places
-                 if p is not place and p.name != place.name
-                 and pattern.search(strip_kind(normalise_name(p.name)))]
-        return sorted(set(found))[:limit]
+        found = {p.label for p in self._by_word_run.get(base, ()) if p.name != place.name}
+        return sorted(found)[:limit]
