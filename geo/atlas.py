@@ -214,12 +214,14 @@ class Atlas:
 
     def areas_drawing(self) -> AreaDrawing:
         """All shaped areas as SVG paths in one fitted viewBox (computed once per data folder)."""
-        drawing = _DRAWINGS.get(id(self.geometry))
-        if drawing is None:
+        geometry, drawing = _DRAWINGS.get(id(self.geometry), (None, None))
+        if geometry is not self.geometry or drawing is None:  # ids can be reused after a reload
             tree = self.geometry.tree
             drawing = draw_areas(self.geometry.shapes, {i: a.name for i, a in self.areas.items()},
                                  tree.parent, tree.depth, tree.order)
-            _DRAWINGS[id(self.geometry)] = drawing
+            if len(_DRAWINGS) > 16:
+                _DRAWINGS.clear()
+            _DRAWINGS[id(self.geometry)] = (self.geometry, drawing)
         return drawing
 
     def areas_svg(self, highlight: Iterable[str] | None = None,
@@ -379,7 +381,7 @@ class Atlas:
                             choices=[p.label for p in places])
 
 
-_DRAWINGS: dict[int, AreaDrawing] = {}
+_DRAWINGS: dict[int, tuple[_Geometry, AreaDrawing]] = {}
 
 
 def _build_geometry(areas: Sequence[Area], folder: Path) -> _Geometry:
