@@ -13,10 +13,17 @@ from .config import data_folder
 
 
 def _set_data(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    # Runs while the command line is parsed, before any app or directory is built.
+    # Runs while the command line is parsed, before any app or directory is built; kept on
+    # the click context (not os.environ) so it can't leak into other commands or processes.
     if value:
-        os.environ["DIRECTORY_DATA"] = value
+        ctx.meta["directory.data"] = value
     return value
+
+
+def chosen_data_folder():
+    """--data (on the group or the command), else $DIRECTORY_DATA, else the bundled data."""
+    context = click.get_current_context(silent=True)
+    return data_folder(context.meta.get("directory.data") if context else None)
 
 
 data_option = click.option(
@@ -33,7 +40,7 @@ data_option = click.option(
 def _create_app():
     from . import create_app
 
-    return create_app()
+    return create_app({"DATA": str(chosen_data_folder())})
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True,
@@ -53,7 +60,7 @@ def load_directory():
         {key[len("DIRECTORY_"):]: value for key, value in os.environ.items()
          if key.startswith("DIRECTORY_")}
     )
-    return Directory.load(data_folder(), settings)
+    return Directory.load(chosen_data_folder(), settings)
 
 
 def emit_json(payload: object) -> None:
@@ -66,7 +73,7 @@ def check_data() -> None:
     """Validate the data folder; exit 1 when any row was rejected."""
     from .loading import load_data, summary
 
-    data = load_data(data_folder())
+    data = load_data(chosen_data_folder())
     for problem in data.problems:
         click.echo(str(problem), err=True)
     click.echo(summary(data))
@@ -85,6 +92,7 @@ def serve(host: str, port: int, workers: int) -> None:
     """Serve the site with gunicorn worker processes (not Flask's debug server)."""
     argv = gunicorn_argv(host, port, workers)
     click.echo(f"Serving on http://{host}:{port} with {workers} workers", err=True)
+    os.environ["DIRECTORY_DATA"] = str(chosen_data_folder())  # for the workers this exec starts
     os.execv(argv[0], argv)
 
 

@@ -53,7 +53,8 @@ def server(tmp_path):
     """gunicorn with two workers on a free port, serving the real app plus a /slow route."""
     port = free_port()
     log = tmp_path / "server.log"
-    env = dict(os.environ, SLOW_STARTED_FILE=str(tmp_path / "slow-started"), SLOW_SECONDS="2",
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DIRECTORY_")}
+    env.update(SLOW_STARTED_FILE=str(tmp_path / "slow-started"), SLOW_SECONDS="2",
                DIRECTORY_INDEX_DIR=str(tmp_path / "index"), PYTHONPATH=str(ROOT))
     argv = gunicorn_argv("127.0.0.1", port, 2, "slow_app:make()", "--pythonpath",
                          str(ROOT / "tests" / "apps"))
