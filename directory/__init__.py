@@ -12,7 +12,7 @@ from .config import DEFAULTS, STATIC_DIR, TEMPLATES_DIR
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; `overrides` beat DIRECTORY_* environment variables, which beat defaults."""
-    from . import api, errors, limits, pages, web
+    from . import api, errors, hsds_api, limits, pages, web
     from .catalog import DirectoryHolder
 
     app = Flask(__name__, template_folder=str(TEMPLATES_DIR), static_folder=str(STATIC_DIR))
@@ -29,5 +29,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     limits.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
+    app.register_blueprint(hsds_api.bp, url_prefix="/hsds")
     errors.init_app(app)
     return app

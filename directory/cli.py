@@ -209,3 +209,51 @@ def coverage_command(level, age_group, need, as_csv, as_json) -> None:
     else:
         for area in result.areas:
             click.echo(f"{'  ' * area.depth}{area.name}: {area.count} ({area.flag})")
+
+
+@main.command("export-hsds")
+@data_option
+@click.argument("out_dir", type=click.Path(file_okay=False))
+@click.option("--format", "format_", type=click.Choice(["json", "csv"]), default="json",
+              show_default=True, help="hsds.json + services.json, or the CSV data package.")
+def export_hsds_command(out_dir: str, format_: str) -> None:
+    """Write the whole directory as Open Referral HSDS 3.0 into OUT_DIR."""
+    from .hsds import export_hsds
+
+    directory = load_directory()
+    try:
+        written = export_hsds(directory, out_dir, format_)
+    except (FileExistsError, OSError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Wrote {len(directory.agencies)} services as HSDS 3.0 {format_} to {written}")
+
+
+@main.command("import-hsds")
+@click.argument("src", type=click.Path())
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Data folder to write (new, empty, or an earlier data folder to replace).")
+@click.option("--region-name", default="All areas", show_default=True,
+              help="Name of the whole-region area, for feeds without our area tree.")
+@click.option("--max-file-mb", default=32, show_default=True, type=click.IntRange(1, 4096),
+              help="Refuse source files larger than this.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def import_hsds_command(src: str, out_dir: str, region_name: str, max_file_mb: int,
+                        as_json: bool) -> None:
+    """Convert an HSDS dataset (CSV package folder or JSON) into a data folder.
+
+    Exit 0: written; 2: written, but some services were skipped; 1: nothing written.
+    """
+    from .hsds_import import import_hsds
+
+    report = import_hsds(src, out_dir, region_name=region_name,
+                         max_file_bytes=max_file_mb * 1024 * 1024)
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        for problem in report.problems:
+            click.echo(str(problem), err=True)
+        click.echo(report.summary())
+    if not report.written:
+        sys.exit(1)
+    if report.skipped_services:
+        sys.exit(2)
