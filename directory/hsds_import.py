@@ -467,6 +467,7 @@ class _Converter:
         self.kept: dict[str, int] = defaultdict(int)
         self.attributes: dict[str, list[tuple[str, str, str, Rec]]] = defaultdict(list)
         self.our_terms: dict[str, tuple[str, str]] = {}  # term id -> (taxonomy key, code)
+        self._by_column: dict[tuple[str, str], dict[str, list[Rec]]] = {}
 
     def convert(self) -> Converted:
         self._check_links()
@@ -525,6 +526,17 @@ class _Converter:
                 continue
             key, code = self.our_terms.get(term_id, ("", term_id))
             self.attributes[link].append((key, code, attribute.text("value"), attribute))
+
+    def _rows(self, table: str, column: str, value: str) -> list[Rec]:
+        """Records of a table whose column holds value, from an index built on first use."""
+        key = (table, column)
+        if key not in self._by_column:
+            index: dict[str, list[Rec]] = defaultdict(list)
+            for rec in self.tables[table]:
+                if rec.text(column):
+                    index[rec.text(column)].append(rec)
+            self._by_column[key] = index
+        return self._by_column[key].get(value, [])
 
     def _values(self, link_id: str, taxonomy_key: str, code: str | None = None) -> list[str]:
         """Codes (or values, when `code` is given) of our attributes on one record."""
@@ -747,8 +759,8 @@ class _Converter:
         return str(int(number))
 
     def _service_areas(self, service: Rec) -> list[str]:
-        ids = [self.area_of[sa.id] for sa in self.tables["service_area"]
-               if sa.text("service_id") == service.id and sa.id in self.area_of]
+        ids = [self.area_of[sa.id] for sa in self._rows("service_area", "service_id", service.id)
+               if sa.id in self.area_of]
         ids = list(dict.fromkeys(ids))
         if not ids:
             self.problems.add(service, "service_areas", "", "the service names no service area",
@@ -778,13 +790,13 @@ class _Converter:
         return list(dict.fromkeys(codes))
 
     def _phones(self, service: Rec, organization: Rec | None, notes: list[str]) -> list[str]:
-        sal_ids = {sal.id for sal in self.tables["service_at_location"]
-                   if sal.text("service_id") == service.id}
-        phones = [p for p in self.tables["phone"]
-                  if p.text("service_id") == service.id or p.text("service_at_location_id") in sal_ids]
+        phones = list(self._rows("phone", "service_id", service.id))
+        for sal in self._rows("service_at_location", "service_id", service.id):
+            phones.extend(p for p in self._rows("phone", "service_at_location_id", sal.id)
+                          if p not in phones)
         if not phones and organization is not None:
-            phones = [p for p in self.tables["phone"]
-                      if p.text("organization_id") == organization.id and not p.text("service_id")]
+            phones = [p for p in self._rows("phone", "organization_id", organization.id)
+                      if not p.text("service_id")]
         numbers: list[str] = []
         for phone in phones:
             raw = phone.text("number").strip('"\' ')
@@ -828,9 +840,7 @@ class _Converter:
 
     def _languages(self, service: Rec, notes: list[str]) -> list[str]:
         names = []
-        for language in self.tables["language"]:
-            if language.text("service_id") != service.id:
-                continue
+        for language in self._rows("language", "service_id", service.id):
             name = language.text("name") or language.text("code")
             if name:
                 names.append(name.replace(";", ","))
@@ -856,8 +866,8 @@ class _Converter:
         return verified.isoformat()
 
     def _location(self, service: Rec, row: dict[str, str], notes: list[str]) -> None:
-        places = [sal for sal in self.tables["service_at_location"]
-                  if sal.text("service_id") == service.id and sal.text("location_id")]
+        places = [sal for sal in self._rows("service_at_location", "service_id", service.id)
+                  if sal.text("location_id")]
         for index, sal in enumerate(places):
             location = self.by_id["location"].get(sal.text("location_id"))
             if location is None:
@@ -888,12 +898,12 @@ class _Converter:
                 notes.append(f"Location: {location.text('name')}")
                 self.kept["location.name"] += 1
             for child in ("accessibility", "schedule"):
-                for rec in self.tables[child]:
-                    if rec.text("location_id") == location.id and not rec.text("service_id"):
+                for rec in self._rows(child, "location_id", location.id):
+                    if not rec.text("service_id"):
                         notes.extend(self._describe(rec))
 
     def _address(self, location: Rec) -> str:
-        addresses = [a for a in self.tables["address"] if a.text("location_id") == location.id]
+        addresses = list(self._rows("address", "location_id", location.id))
         addresses.sort(key=lambda a: a.text("address_type") != "physical")
         if not addresses:
             return ""
@@ -929,13 +939,12 @@ class _Converter:
                 notes.append(f"About the organization: {description}")
                 self.kept["organization.description"] += 1
         for table in ("schedule", "cost_option", "required_document", "funding", "contact"):
-            for rec in self.tables[table]:
-                if rec.text("service_id") == service.id:
-                    notes.extend(self._describe(rec))
+            for rec in self._rows(table, "service_id", service.id):
+                notes.extend(self._describe(rec))
         if organization is not None:
             for table in ("organization_identifier", "funding"):
-                for rec in self.tables[table]:
-                    if rec.text("organization_id") == organization.id and not rec.text("service_id"):
+                for rec in self._rows(table, "organization_id", organization.id):
+                    if not rec.text("service_id"):
                         notes.extend(self._describe(rec))
 
     def _describe(self, rec: Rec) -> list[str]:
