@@ -13,8 +13,10 @@ from typing import Any
 
 from geo.atlas import Atlas
 
+from .facets import FilterSets
 from .loading import load_data, summary
 from .records import Agency, Area, DataSet, Kind, LoadProblem, Need
+from .search import SearchEngine
 
 log = logging.getLogger(__name__)
 
@@ -30,17 +32,27 @@ class Directory:
     areas_by_id: Mapping[str, Area]
     settings: Mapping[str, Any] = field(default_factory=dict)
     loaded_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    # Agencies by kind, level, age group, need and area, for search, matching and coverage.
+    filters: FilterSets | None = field(default=None, repr=False)
+    # None only when loaded with search_index=False (quick tests that never search).
+    search_engine: SearchEngine | None = field(default=None, repr=False)
 
     @classmethod
-    def load(cls, folder: str | Path, settings: Mapping[str, Any] | None = None) -> Directory:
+    def load(cls, folder: str | Path, settings: Mapping[str, Any] | None = None, *,
+             search_index: bool = True) -> Directory:
         """Load a data folder and build its geo lookups. Bad rows are reported, not raised."""
         settings = dict(settings or {})
         data = load_data(folder)
-        return cls.from_data(data, settings)
+        return cls.from_data(data, settings, search_index=search_index)
 
     @classmethod
-    def from_data(cls, data: DataSet, settings: Mapping[str, Any] | None = None) -> Directory:
+    def from_data(cls, data: DataSet, settings: Mapping[str, Any] | None = None, *,
+                  search_index: bool = True) -> Directory:
+        """Build lookups, filter sets and (unless search_index=False) open or build the
+        search index for this data, per SEARCH_BACKEND and INDEX_DIR."""
         settings = dict(settings or {})
+        filters = FilterSets.build(data.agencies, data.areas, [need.code for need in data.needs])
+        engine = SearchEngine.build(data, settings, filters) if search_index else None
         atlas = Atlas.build(
             data.areas,
             data.folder,
@@ -55,6 +67,8 @@ class Directory:
             needs_by_code={need.code: need for need in data.needs},
             areas_by_id={area.id: area for area in data.areas},
             settings=settings,
+            filters=filters,
+            search_engine=engine,
         )
 
     # -- convenient views ---------------------------------------------------------------

@@ -211,6 +211,97 @@ def coverage_command(level, age_group, need, as_csv, as_json) -> None:
             click.echo(f"{'  ' * area.depth}{area.name}: {area.count} ({area.flag})")
 
 
+@main.command("build-index")
+@data_option
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=str), default=None,
+              help="Index folder (default: INDEX_DIR, else <instance>/index).")
+@click.option("--backend", type=click.Choice(["whoosh", "tantivy"]), default=None,
+              help="Search backend (default: SEARCH_BACKEND, else whoosh).")
+def build_index_command(out: str | None, backend: str | None) -> None:
+    """Build the search index beside the live one and swap it in (servers follow on their
+    next search); a failed build leaves the live index serving."""
+    from pathlib import Path
+
+    from .config import DEFAULTS
+    from .index import (BackendUnavailable, backend_named, build_index, data_key, documents_of,
+                        index_root)
+    from .loading import load_data, summary
+
+    settings = dict(DEFAULTS)
+    settings.update({key[len("DIRECTORY_"):]: value for key, value in os.environ.items()
+                     if key.startswith("DIRECTORY_")})
+    data = load_data(chosen_data_folder())
+    for problem in data.problems:
+        click.echo(str(problem), err=True)
+    try:
+        engine = backend_named(backend or str(settings.get("SEARCH_BACKEND") or "whoosh"))
+    except (BackendUnavailable, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+    root = Path(out) if out else index_root(settings)
+    if root is None:
+        raise click.ClickException('INDEX_DIR is ":memory:"; give --out DIR to build on disk.')
+    try:
+        build = build_index(root, engine, documents_of(data)(), data_key(data, engine.name))
+    except OSError as error:
+        raise click.ClickException(
+            f"could not build the index in {root}: {error.strerror or error}; "
+            "the previous index (if any) is still live"
+        ) from None
+    click.echo(summary(data))
+    click.echo(f"Built {engine.name} index of {build.manifest['documents']} records in "
+               f"{build.manifest['build_seconds']:.2f}s: {build.folder}")
+
+
+@main.command("search")
+@data_option
+@click.argument("text", required=False, default="")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(["formal", "informal"]))
+@click.option("--level", "levels", multiple=True,
+              type=click.Choice(["blended", "administrative"]))
+@click.option("--age", "age_groups", multiple=True, type=click.Choice(["adult", "child"]))
+@click.option("--area", "areas", multiple=True, help="Area id (repeatable); see data/regions.csv.")
+@click.option("--need", "needs", multiple=True, help="Need code (repeatable); see data/needs.csv.")
+@click.option("--near", default="", help="Rank by closeness to a ZIP, town or address.")
+@click.option("--sort", type=click.Choice(["relevance", "distance", "name"]),
+              default="relevance", show_default=True)
+@click.option("--page", default=1, show_default=True, type=int)
+@click.option("--page-size", default=None, type=int, help="Results per page (default PAGE_SIZE).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def search_command(text, kinds, levels, age_groups, areas, needs, near, sort, page, page_size,
+                   as_json) -> None:
+    """Search agencies and supports by words and filters; no words lists every match."""
+    from geo.places import PlaceNotFound
+
+    from .errors import BadInput
+    from .search import SearchQuery, search
+
+    directory = load_directory()
+    args = {"q": text, "kind": list(kinds), "level": list(levels), "age_group": list(age_groups),
+            "area": list(areas), "need": list(needs), "near": near, "sort": sort,
+            "page": str(page), "page_size": "" if page_size is None else str(page_size)}
+    try:
+        results = search(directory, SearchQuery.from_args(args, directory))
+    except (BadInput, PlaceNotFound) as error:
+        raise click.ClickException(str(error)) from None
+    if as_json:
+        emit_json(results.to_json(directory))
+        return
+    if results.did_you_mean:
+        click.echo(f'Did you mean "{results.did_you_mean}"?')
+    if results.location is not None:
+        click.echo(f"Near {results.location.label}")
+    if not results.total:
+        click.echo("No agencies match. Try fewer words or filters.")
+        return
+    shown = f"{results.total} match{'es' if results.total != 1 else ''}"
+    click.echo(f"{shown}; page {results.page} of {results.pages}")
+    for number, hit in enumerate(results.hits, (results.page - 1) * results.page_size + 1):
+        agency = hit.agency
+        areas_text = ", ".join(directory.area_name(a) for a in agency.area_ids)
+        distance = "" if hit.distance_km is None else f"  {hit.distance_km:.1f} km"
+        click.echo(f"{number:>3}. {agency.name}  {agency.phone or ''}  [{areas_text}]{distance}")
+
+
 @main.command("export-hsds")
 @data_option
 @click.argument("out_dir", type=click.Path(file_okay=False))

@@ -1,0 +1,214 @@
+"""Structured filters as precomputed sets of agency positions, kept out of the text engine.
+
+Kind, level, age group, need and service area are closed vocabularies, so "which agencies
+have this value" is computed once per load and a filter is a boolean mask over the
+directory's agencies (position n = the n-th agency of the data). Matching, coverage and
+search all intersect the same masks, so they cannot disagree, and none of them waits on a
+text engine.
+
+Facet counts must be exact and cheap at 100,000 agencies. Agencies are grouped by their
+set of values (most share one: "adult;child", or the same service areas), so a count is a
+bincount over groups and a sum over the few (group, value) pairs, not a loop over agencies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .records import AgeGroup, Agency, Area, Kind, Level
+
+FACETS = ("kind", "level", "age_group", "need", "area")
+
+
+@dataclass(frozen=True)
+class Facet:
+    """One closed vocabulary: which agencies have which values."""
+
+    name: str
+    values: tuple[str, ...]  # every value, in display order
+    group_of: np.ndarray  # agency position -> group number
+    group_total: int
+    pair_group: np.ndarray  # (group, value) pairs: group has value
+    pair_value: np.ndarray
+    groups_with: Mapping[str, np.ndarray]  # value -> groups having it
+
+    @classmethod
+    def build(cls, name: str, values: Sequence[str],
+              value_sets: Sequence[frozenset[str]]) -> Facet:
+        """`value_sets[n]` is the set of values of the n-th agency."""
+        position = {value: n for n, value in enumerate(values)}
+        group_number: dict[frozenset[str], int] = {}
+        group_of = np.fromiter(
+            (group_number.setdefault(value_set, len(group_number)) for value_set in value_sets),
+            dtype=np.int32, count=len(value_sets),
+        )
+        pairs = [
+            (group, position[value])
+            for value_set, group in group_number.items()
+            for value in value_set
+            if value in position
+        ]
+        pair_group = np.array([g for g, _ in pairs], dtype=np.int32)
+        pair_value = np.array([v for _, v in pairs], dtype=np.int32)
+        groups_with = {
+            value: np.sort(pair_group[pair_value == n]) for n, value in enumerate(values)
+        }
+        return cls(name, tuple(values), group_of, len(group_number), pair_group, pair_value,
+                   groups_with)
+
+    def mask(self, values: Iterable[str]) -> np.ndarray:
+        """Agencies having any of `values` (an unknown value matches nothing)."""
+        wanted = np.zeros(self.group_total, dtype=bool)
+        for value in values:
+            wanted[self.groups_with.get(value, _NONE)] = True
+        return wanted[self.group_of]
+
+    def counts(self, mask: np.ndarray) -> dict[str, int]:
+        """For each value, how many agencies in `mask` have it (zeros included)."""
+        per_group = np.bincount(self.group_of[mask], minlength=self.group_total)
+        per_value = np.bincount(
+            self.pair_value, weights=per_group[self.pair_group], minlength=len(self.values)
+        )
+        return {value: int(count) for value, count in zip(self.values, per_value, strict=True)}
+
+
+_NONE = np.zeros(0, dtype=np.int32)
+
+
+@dataclass(frozen=True)
+class AreaLinks:
+    """Parent links of the service areas, with depth; cycles and unknown parents end a chain."""
+
+    parent: Mapping[str, str | None]
+    order: tuple[str, ...]
+
+    @classmethod
+    def build(cls, areas: Iterable[Area]) -> AreaLinks:
+        areas = list(areas)
+        ids = {area.id for area in areas}
+        parent = {a.id: a.parent if a.parent in ids and a.parent != a.id else None for a in areas}
+        return cls(parent, tuple(area.id for area in areas))
+
+    def ancestors(self, area_id: str) -> list[str]:
+        """The area and its ancestors, the area itself first."""
+        chain: list[str] = []
+        node: str | None = area_id
+        while node is not None and node in self.parent and node not in chain:
+            chain.append(node)
+            node = self.parent[node]
+        return chain
+
+    def depth(self, area_id: str) -> int:
+        return max(len(self.ancestors(area_id)) - 1, 0)
+
+    def descendants(self) -> dict[str, set[str]]:
+        """Area -> every area below it."""
+        below: dict[str, set[str]] = {area_id: set() for area_id in self.order}
+        for area_id in self.order:
+            for ancestor in self.ancestors(area_id)[1:]:
+                below[ancestor].add(area_id)
+        return below
+
+
+@dataclass(frozen=True)
+class FilterSets:
+    """Agency positions by kind, level, age group, need and service area, as boolean masks.
+
+    Two area facets, because "in an area" means two things:
+    - `area`: the agency serves all or part of the area: it lists the area, an ancestor
+      (an agency serving the whole region serves every place in it) or a descendant (an
+      agency serving Oakland serves part of Pittsburgh). This is the search filter: a
+      coordinator asking "who works in Pittsburgh?" wants both.
+    - `covers`: the agency serves all of the area (it lists the area or an ancestor). This
+      is what matters for one person at one place; see `covering`.
+    """
+
+    agencies: tuple[Agency, ...]
+    position: Mapping[str, int]  # agency id -> position
+    facets: Mapping[str, Facet]
+    links: AreaLinks
+    listed_in: Mapping[str, np.ndarray]  # area -> positions of the agencies listing it
+
+    @classmethod
+    def build(cls, agencies: Sequence[Agency], areas: Iterable[Area],
+              need_codes: Sequence[str] = ()) -> FilterSets:
+        agencies = tuple(agencies)
+        links = AreaLinks.build(areas)
+        below = links.descendants()
+
+        def spread(area_ids: Iterable[str], up: bool) -> frozenset[str]:
+            found: set[str] = set()
+            for area_id in area_ids:
+                if area_id in below:
+                    found.add(area_id)
+                    found |= below[area_id]
+                    if up:
+                        found.update(links.ancestors(area_id))
+            return frozenset(found)
+
+        def facet(name: str, values: Sequence[str],
+                  of: Callable[[Agency], frozenset[str]]) -> Facet:
+            return Facet.build(name, values, [of(agency) for agency in agencies])
+
+        needs = tuple(need_codes) or tuple(sorted({c for a in agencies for c in a.needs}))
+        facets = {
+            "kind": facet("kind", [k.value for k in Kind], lambda a: frozenset({a.kind.value})),
+            "level": facet("level", [v.value for v in Level],
+                           lambda a: frozenset(v.value for v in a.levels)),
+            "age_group": facet("age_group", [v.value for v in AgeGroup],
+                               lambda a: frozenset(v.value for v in a.age_groups)),
+            "need": facet("need", needs, lambda a: a.needs),
+            "area": facet("area", links.order, lambda a: spread(a.area_ids, up=True)),
+            "covers": facet("covers", links.order, lambda a: spread(a.area_ids, up=False)),
+        }
+        listing: dict[str, list[int]] = {area_id: [] for area_id in links.order}
+        for n, agency in enumerate(agencies):
+            for area_id in agency.area_ids:
+                listing.setdefault(area_id, []).append(n)
+        return cls(
+            agencies=agencies,
+            position={agency.id: n for n, agency in enumerate(agencies)},
+            facets=facets,
+            links=links,
+            listed_in={k: np.array(v, dtype=np.int32) for k, v in listing.items()},
+        )
+
+    def __len__(self) -> int:
+        return len(self.agencies)
+
+    def everyone(self) -> np.ndarray:
+        return np.ones(len(self.agencies), dtype=bool)
+
+    def mask(self, facet: str, values: Iterable[str]) -> np.ndarray:
+        """Agencies with any of `values` in `facet` ("kind", "level", ..., "area", "covers")."""
+        return self.facets[facet].mask(values)
+
+    def where(self, filters: Mapping[str, Collection[str]]) -> np.ndarray:
+        """Agencies passing every filter: any value within a facet, all facets together."""
+        mask = self.everyone()
+        for facet, values in filters.items():
+            if values:
+                mask &= self.mask(facet, values)
+        return mask
+
+    def counts(self, facet: str, mask: np.ndarray) -> dict[str, int]:
+        return self.facets[facet].counts(mask)
+
+    def covering(self, area_ids: Iterable[str]) -> np.ndarray:
+        """Agencies serving all of any of these areas, e.g. everyone covering a person's place."""
+        return self.mask("covers", area_ids)
+
+    def locality(self, area_ids: Iterable[str]) -> np.ndarray:
+        """Per agency, how specific its coverage of the place is: 0 = does not cover it,
+        1 + depth of the deepest listed area that covers it (the root counts 1)."""
+        depth = np.zeros(len(self.agencies), dtype=np.int16)
+        chain = {a for area_id in area_ids for a in self.links.ancestors(area_id)}
+        for area_id in sorted(chain, key=self.links.depth):  # broadest first, deeper overwrite
+            depth[self.listed_in.get(area_id, _NONE)] = self.links.depth(area_id) + 1
+        return depth
+
+    def agencies_in(self, mask: np.ndarray) -> list[Agency]:
+        return [self.agencies[n] for n in np.flatnonzero(mask)]

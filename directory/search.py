@@ -1,0 +1,468 @@
+"""Search: words a person typed plus precise filters -> ranked, faceted, paginated agencies.
+
+    results = search(directory, SearchQuery(text="rent help", areas=("oakland",)))
+
+The text engine (directory.index) only says which agencies contain which words. Everything
+else happens here, the same for every backend: cleaning the words (never query syntax),
+recognising needs through data/needs.csv's synonyms, correcting typos, filtering by the
+precomputed sets of directory.facets, counting facets, ranking and paging.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from .errors import BadInput
+from .facets import FACETS, FilterSets
+from .index import SearchIndex, backend_named, data_key, documents_of, index_root
+from .records import AgeGroup, Agency, DataSet, Kind, Level
+from .words import (
+    AUDIENCE_WORDS,
+    Phrases,
+    Speller,
+    all_words,
+    clean_text,
+    content_words,
+    split_words,
+)
+
+if TYPE_CHECKING:
+    from .catalog import Directory
+
+SORTS = ("relevance", "distance", "name")
+# Relevance = (TEXT_WEIGHT x BM25 relative to the best match + NEED_WEIGHT x share of the
+# named needs served + AGE_WEIGHT x serves a named age group) x (1 + LOCALITY_WEIGHT x how
+# specifically the agency covers the place, 0..1). Serving exactly the person's small area
+# beats serving the whole region.
+TEXT_WEIGHT = 1.0
+NEED_WEIGHT = 1.0
+AGE_WEIGHT = 0.5
+LOCALITY_WEIGHT = 1.0
+DEFAULT_MAX_QUERY_CHARS = 500
+
+
+class Place(Protocol):
+    """Where a person is: geo.atlas.Location, or anything with these attributes."""
+
+    lat: float
+    lon: float
+    areas: Sequence[str]
+
+
+AreaDistance = Callable[[float, float, str], float]  # (lat, lon, area id) -> km
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What to search for. Filters combine with AND; values within one filter with OR."""
+
+    text: str = ""
+    kinds: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+    age_groups: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+    near: str = ""  # a place typed by the person (ZIP, town, ...), located by search()
+    sort: str = "relevance"
+    page: int = 1
+    page_size: int = 20
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, Any], directory: Directory | None = None,
+                  settings: Mapping[str, Any] | None = None) -> SearchQuery:
+        """Parse request or command-line arguments; BadInput says what is wrong and what to do.
+
+        Accepts a Flask MultiDict or a plain dict; a filter may repeat (need=a&need=b) or
+        list values with commas. Names: q, kind, level, age_group, area, need, near, sort,
+        page, page_size. With a directory, area and need codes are checked too.
+        """
+        settings = settings if settings is not None else (
+            directory.settings if directory is not None else {}
+        )
+        max_chars = int(settings.get("MAX_QUERY_CHARS", DEFAULT_MAX_QUERY_CHARS))
+        query = cls(
+            text=clean_text(_one(args, "q"), max_chars).strip(),
+            kinds=_choices(args, "kind", [k.value for k in Kind]),
+            levels=_choices(args, "level", [v.value for v in Level]),
+            age_groups=_choices(args, "age_group", [g.value for g in AgeGroup]),
+            areas=_codes(args, "area"),
+            needs=_codes(args, "need"),
+            near=clean_text(_one(args, "near"), max_chars).strip(),
+            sort=_sort(args),
+            page=_count(args, "page", 1, minimum=1, maximum=1_000_000),
+            page_size=_count(
+                args, "page_size", int(settings.get("PAGE_SIZE", 20)), minimum=1,
+                maximum=int(settings.get("MAX_PAGE_SIZE", 100)),
+            ),
+        )
+        if query.sort == "distance" and not query.near:
+            raise BadInput('Sorting by distance needs a place: add "near" (a ZIP code or town).',
+                           "bad_sort")
+        if directory is not None:
+            query.check_codes(directory.areas_by_id, directory.needs_by_code)
+        return query
+
+    def check_codes(self, area_ids: Mapping[str, Any], need_codes: Mapping[str, Any]) -> None:
+        """BadInput for an area or need code this directory does not have."""
+        for name, values, known in (("area", self.areas, area_ids),
+                                    ("need", self.needs, need_codes)):
+            unknown = [value for value in values if value not in known]
+            if unknown:
+                choices = ", ".join(sorted(known)[:40])
+                raise BadInput(f'Unknown {name} "{unknown[0]}". Choose one of: {choices}.',
+                               f"bad_{name}")
+
+    def filters(self) -> dict[str, tuple[str, ...]]:
+        """Facet name -> chosen values (only the facets with a choice)."""
+        chosen = {"kind": self.kinds, "level": self.levels, "age_group": self.age_groups,
+                  "need": self.needs, "area": self.areas}
+        return {facet: values for facet, values in chosen.items() if values}
+
+    def to_args(self) -> dict[str, Any]:
+        """The query as arguments again, e.g. for the next page's link."""
+        args: dict[str, Any] = {"q": self.text, "kind": list(self.kinds),
+                                "level": list(self.levels), "age_group": list(self.age_groups),
+                                "area": list(self.areas), "need": list(self.needs),
+                                "near": self.near, "sort": self.sort, "page": self.page,
+                                "page_size": self.page_size}
+        return {key: value for key, value in args.items() if value not in ("", [], None)}
+
+
+@dataclass(frozen=True)
+class Hit:
+    agency: Agency
+    score: float
+    distance_km: float | None = None  # from the located person, when there is one
+    needs_met: tuple[str, ...] = ()  # needs named in the text that this agency serves
+    covers_place: bool | None = None  # serves the whole of the person's place or chosen area
+
+
+@dataclass(frozen=True)
+class Results:
+    query: SearchQuery
+    hits: tuple[Hit, ...]
+    total: int
+    facets: Mapping[str, Mapping[str, int]]  # facet -> value -> agencies it would show
+    did_you_mean: str | None = None  # the text with typos corrected, when any were
+    needs_named: tuple[str, ...] = ()  # need codes recognised in the text
+    location: Any = None  # the located person (geo.atlas.Location), if any
+
+    @property
+    def page(self) -> int:
+        return self.query.page
+
+    @property
+    def page_size(self) -> int:
+        return self.query.page_size
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    def to_json(self, directory: Directory) -> dict[str, Any]:
+        """The `directory search --json` and API shape."""
+        from .serialise import agency_json  # serialise imports the catalog, which imports us
+
+        return {
+            "query": self.query.to_args(),
+            "location": self.location.to_json() if self.location is not None else None,
+            "total": self.total,
+            "page": self.page,
+            "page_size": self.page_size,
+            "pages": self.pages,
+            "did_you_mean": self.did_you_mean,
+            "needs_named": list(self.needs_named),
+            "facets": {name: dict(counts) for name, counts in self.facets.items()},
+            "agencies": [
+                dict(agency_json(hit.agency, directory, hit.distance_km),
+                     score=round(hit.score, 4), needs_met=list(hit.needs_met),
+                     covers_place=hit.covers_place)
+                for hit in self.hits
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class SearchEngine:
+    """Everything search needs for one loaded directory, built once per load."""
+
+    filters: FilterSets
+    index: SearchIndex
+    need_phrases: Phrases
+    age_phrases: Phrases
+    speller: Speller
+    name_rank: np.ndarray  # position -> rank in alphabetical order of names
+    points: tuple[np.ndarray, np.ndarray]  # lat, lon per position (NaN when unknown)
+    listed_pairs: tuple[np.ndarray, np.ndarray] = field(repr=False)  # (position, area index)
+    area_order: tuple[str, ...] = ()
+    max_query_chars: int = DEFAULT_MAX_QUERY_CHARS
+
+    @classmethod
+    def build(cls, data: DataSet, settings: Mapping[str, Any] | None = None,
+              filters: FilterSets | None = None) -> SearchEngine:
+        """Open (or build, then open) the text index for this data, per SEARCH_BACKEND and
+        INDEX_DIR (":memory:" keeps it in this process)."""
+        settings = settings or {}
+        agencies = data.agencies
+        filters = filters or FilterSets.build(agencies, data.areas, [n.code for n in data.needs])
+        backend = backend_named(str(settings.get("SEARCH_BACKEND") or "whoosh"))
+        documents = documents_of(data)
+        index = SearchIndex(backend, index_root(settings), data_key(data, backend.name),
+                            documents)
+        vocabulary = [
+            text for document in documents() for text in (document.name, document.places,
+                                                          document.body)
+        ]
+        vocabulary += [text for need in data.needs for text in (need.label, *need.synonyms)]
+        vocabulary += list(AUDIENCE_WORDS.values())
+        speller = Speller(word for text in vocabulary for word in all_words(text))
+        names = np.argsort(np.array([a.name.casefold() for a in agencies], dtype=object),
+                           kind="stable")
+        name_rank = np.empty(len(agencies), dtype=np.int32)
+        name_rank[names] = np.arange(len(agencies), dtype=np.int32)
+        lats = np.array([a.latitude if a.has_point else np.nan for a in agencies], dtype=float)
+        lons = np.array([a.longitude if a.has_point else np.nan for a in agencies], dtype=float)
+        area_order = filters.links.order
+        area_number = {area_id: n for n, area_id in enumerate(area_order)}
+        pairs = [(n, area_number[a]) for n, agency in enumerate(agencies)
+                 for a in agency.area_ids if a in area_number]
+        return cls(
+            filters=filters,
+            index=index,
+            need_phrases=Phrases.for_needs(data.needs),
+            age_phrases=Phrases.for_age_groups(),
+            speller=speller,
+            name_rank=name_rank,
+            points=(lats, lons),
+            listed_pairs=(np.array([p for p, _ in pairs], dtype=np.int32),
+                          np.array([a for _, a in pairs], dtype=np.int32)),
+            area_order=area_order,
+            max_query_chars=int(settings.get("MAX_QUERY_CHARS", DEFAULT_MAX_QUERY_CHARS)),
+        )
+
+    def search(self, query: SearchQuery, location: Place | None = None,
+               area_distance_km: AreaDistance | None = None, *,
+               with_facets: bool = True) -> Results:
+        """Rank, filter, count and page. Never raises for what a person typed."""
+        filters = self.filters
+        size = len(filters)
+        words = split_words(clean_text(query.text, self.max_query_chars))
+        corrected = [self._spelling(word) or word for word in words]
+        did_you_mean = " ".join(corrected) if corrected != words else None
+        needs_named = self.need_phrases.find(corrected)
+        ages_named = self.age_phrases.find(corrected)
+        corrections = [c for c, w in zip(corrected, words, strict=True) if c != w]
+        search_words = content_words(words + corrections)
+
+        # Matches: agencies containing any content word (BM25 from the text engine), or
+        # serving a need the words name; age words only rank, unless they are all there is.
+        score = np.zeros(size, dtype=np.float64)
+        if search_words:
+            positions, text_scores = self.index.match(search_words)
+            matched = np.zeros(size, dtype=bool)
+            matched[positions] = True
+            if positions.size:
+                score[positions] = TEXT_WEIGHT * text_scores / max(float(text_scores.max()), 1e-9)
+            if needs_named:
+                serving = [filters.mask("need", [code]) for code in needs_named]
+                matched |= np.logical_or.reduce(serving)
+                score += NEED_WEIGHT * np.add.reduce([m.astype(np.float64) for m in serving]) / len(
+                    serving)
+            if ages_named:
+                ages = filters.mask("age_group", ages_named)
+                if not matched.any():
+                    matched = ages.copy()
+                score += AGE_WEIGHT * ages
+        else:
+            matched = filters.everyone()
+
+        # Filters: precomputed sets; facet counts leave out their own facet's choice, so
+        # a person can see what choosing another level or area would give.
+        chosen = query.filters()
+        masks = {facet: filters.mask(facet, values) for facet, values in chosen.items()}
+        selected = matched.copy()
+        for mask in masks.values():
+            selected &= mask
+        facets: dict[str, dict[str, int]] = {}
+        if with_facets:
+            for facet in FACETS:
+                base = matched.copy()
+                for other, mask in masks.items():
+                    if other != facet:
+                        base &= mask
+                facets[facet] = filters.counts(facet, base)
+
+        # Ranking: text score, lifted by named needs served and by local coverage.
+        place_areas = tuple(location.areas) if location is not None else query.areas
+        locality = filters.locality(place_areas) if place_areas else None
+        if locality is not None:
+            deepest = max(int(locality.max(initial=0)), 1)
+            score *= 1.0 + LOCALITY_WEIGHT * locality / deepest
+        found = np.flatnonzero(selected)
+        distances = None
+        if location is not None and query.sort == "distance":
+            distances = self._distances_km(found, location, locality, area_distance_km)
+        order = self._order(query, found, score if search_words else None, locality, distances)
+
+        start = (query.page - 1) * query.page_size
+        page = order[start:start + query.page_size]
+        if location is not None and distances is None:
+            distances = self._distances_km(page, location, locality, area_distance_km)
+            lookup = dict(zip(page.tolist(), distances.tolist(), strict=True))
+        elif distances is not None:
+            lookup = dict(zip(found.tolist(), distances.tolist(), strict=True))
+        else:
+            lookup = {}
+        hits = tuple(
+            Hit(
+                agency=filters.agencies[n],
+                score=float(score[n]),
+                distance_km=_finite(lookup.get(n)),
+                needs_met=tuple(c for c in needs_named if c in filters.agencies[n].needs),
+                covers_place=bool(locality[n]) if locality is not None else None,
+            )
+            for n in page.tolist()
+        )
+        return Results(query=query, hits=hits, total=int(found.size), facets=facets,
+                       did_you_mean=did_you_mean, needs_named=needs_named, location=location)
+
+    def _spelling(self, word: str) -> str | None:
+        return None if self.speller.knows(word) else self.speller.correct(word)
+
+    def _order(self, query: SearchQuery, found: np.ndarray, score: np.ndarray | None,
+               locality: np.ndarray | None, distances: np.ndarray | None) -> np.ndarray:
+        """Positions in display order; ties always fall back to the name, so pages are stable."""
+        keys: list[np.ndarray] = [self.name_rank[found]]
+        if query.sort != "name":
+            if locality is not None:  # the most local first when nothing else decides
+                keys.append(-locality[found])
+            if score is not None:
+                keys.append(-score[found])
+            if query.sort == "distance" and distances is not None:
+                keys.append(distances)
+        return found[np.lexsort(keys)]
+
+    def _distances_km(self, positions: np.ndarray, location: Place,
+                      locality: np.ndarray | None, area_km: AreaDistance | None) -> np.ndarray:
+        """Km from the person to each agency: to its office when known, else to the nearest
+        of its service areas (0 when it covers the person's place)."""
+        from geo.distance import haversine_km
+
+        lats, lons = self.points
+        result = np.full(positions.size, np.inf)
+        if positions.size == 0:
+            return result
+        has_point = ~np.isnan(lats[positions])
+        if has_point.any():
+            result[has_point] = haversine_km(location.lat, location.lon,
+                                             lats[positions][has_point],
+                                             lons[positions][has_point])
+        rest = positions[~has_point]
+        if rest.size:
+            by_area = np.full(rest.size, np.inf)
+            if locality is not None:
+                by_area[locality[rest] > 0] = 0.0
+            if area_km is not None:
+                pair_position, pair_area = self.listed_pairs
+                slot = np.full(len(lats), -1, dtype=np.int64)
+                slot[rest] = np.arange(rest.size)
+                wanted = slot[pair_position] >= 0
+                areas = pair_area[wanted]
+                needed = np.unique(areas)
+                km = np.full(len(self.area_order), np.inf)
+                for area in needed.tolist():
+                    km[area] = area_km(location.lat, location.lon, self.area_order[area])
+                np.minimum.at(by_area, slot[pair_position[wanted]], km[areas])
+            result[~has_point] = by_area
+        return result
+
+
+def search(directory: Directory, query: SearchQuery, location: Place | None = None) -> Results:
+    """Search one loaded directory. A typed `near` place is located first (PlaceNotFound, a
+    ValueError with suggestions, when it can't be); area and need codes must exist."""
+    query.check_codes(directory.areas_by_id, directory.needs_by_code)
+    if location is None and query.near:
+        location = directory.atlas.locate(query.near)
+    if query.sort == "distance" and location is None:
+        query = replace(query, sort="relevance")
+    engine = directory.search_engine
+    if engine is None:
+        raise RuntimeError("this directory was loaded without a search index")
+    return engine.search(query, location, directory.atlas.distance_to_area_km)
+
+
+def _finite(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+# -- argument parsing ------------------------------------------------------------------
+
+
+def _values(args: Mapping[str, Any], name: str) -> list[str]:
+    raw = args.getlist(name) if hasattr(args, "getlist") else args.get(name)
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        raw = [raw]
+    values: list[str] = []
+    for item in raw:
+        values.extend(part.strip() for part in str(item).split(",") if part.strip())
+    return values
+
+
+def _one(args: Mapping[str, Any], name: str) -> str:
+    raw = args.get(name)
+    if isinstance(raw, (list, tuple)):
+        raw = raw[0] if raw else ""
+    return "" if raw is None else str(raw)
+
+
+def _choices(args: Mapping[str, Any], name: str, allowed: Sequence[str]) -> tuple[str, ...]:
+    values = [value.lower() for value in _values(args, name)]
+    for value in values:
+        if value not in allowed:
+            label = name.replace("_", " ")
+            raise BadInput(f'Unknown {label} "{value[:40]}". Choose {" or ".join(allowed)}.',
+                           f"bad_{name}")
+    return tuple(dict.fromkeys(values))
+
+
+def _codes(args: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    values = [value.lower() for value in _values(args, name)]
+    for value in values:
+        if len(value) > 80 or not all(ch.isalnum() or ch == "-" for ch in value):
+            raise BadInput(f'"{value[:40]}" is not a {name} code; codes look like "mental-health".',
+                           f"bad_{name}")
+    return tuple(dict.fromkeys(values))
+
+
+def _sort(args: Mapping[str, Any]) -> str:
+    value = _one(args, "sort").strip().lower() or "relevance"
+    if value not in SORTS:
+        raise BadInput(f'Unknown sort "{value[:40]}". Choose {", ".join(SORTS)}.', "bad_sort")
+    return value
+
+
+def _count(args: Mapping[str, Any], name: str, default: int, *, minimum: int,
+           maximum: int) -> int:
+    raw = _one(args, name).strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadInput(f'{name.replace("_", " ")} must be a whole number, not "{raw[:20]}".',
+                       f"bad_{name}") from None
+    if not minimum <= value <= maximum:
+        raise BadInput(f"{name.replace('_', ' ')} must be between {minimum} and {maximum}.",
+                       f"bad_{name}")
+    return value
