@@ -1,14 +1,60 @@
-"""JSON API (/api/v1): the same domain calls as the pages, as JSON."""
+"""JSON API (/api/v1): the same domain calls as the pages, as JSON.
+
+Errors are {"error": {"code", "message"}} with a 4xx status (errors.py); the contract is
+/api/v1/openapi.json (openapi.py), which the tests check real responses against.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request, url_for
+from werkzeug.datastructures import MultiDict
 
-from .errors import NotFound
-from .serialise import agency_json
-from .web import current_directory
+from .coverage import coverage as coverage_of
+from .errors import DirectoryError, NotFound
+from .findhelp import find_help
+from .forms import CoverageQuery, FindHelpForm
+from .matching import MatchQuery
+from .openapi import openapi_document
+from .screening import suggest_level
+from .serialise import agency_json, coverage_geojson, find_help_json
+from .web import current_directory, search_words
 
 bp = Blueprint("api", __name__)
+
+
+class SearchUnavailable(DirectoryError):
+    code = "search_unavailable"
+    status = 503
+
+
+@bp.get("/locate")
+def locate():
+    directory = current_directory()
+    return jsonify(directory.atlas.locate(request.args.get("q", "")).to_json())
+
+
+@bp.get("/match")
+def match():
+    directory = current_directory()
+    query = MatchQuery.from_args(request.args, directory)
+    answers = FindHelpForm.from_args(request.args).answers
+    return jsonify(find_help_json(find_help(directory, query, answers, search_words), directory))
+
+
+@bp.get("/search")
+def search():
+    from .search import SearchQuery, search as run_search
+
+    directory = current_directory()
+    if getattr(directory, "search_engine", None) is None:
+        raise SearchUnavailable("Search is not available right now; try again in a minute.")
+    args = MultiDict(request.args)
+    # The site's parameter is `age` (as in /match); the search module calls it age_group.
+    for value in request.args.getlist("age"):
+        args.add("age_group", value)
+    args.poplist("age")
+    results = run_search(directory, SearchQuery.from_args(args, directory))
+    return jsonify(results.to_json(directory))
 
 
 @bp.get("/agencies/<agency_id>")
@@ -16,5 +62,43 @@ def agency(agency_id: str):
     directory = current_directory()
     found = directory.agencies_by_id.get(agency_id)
     if found is None:
-        raise NotFound(f'No agency or support has the id "{agency_id}".', code="unknown_agency")
+        raise NotFound(f'No agency or support has the id "{agency_id[:80]}".', code="unknown_agency")
     return jsonify(agency_json(found, directory))
+
+
+@bp.get("/coverage")
+def coverage():
+    directory = current_directory()
+    query = CoverageQuery.from_args(request.args, directory)
+    return jsonify(coverage_of(directory, query.level, query.age_group, query.need).to_json())
+
+
+@bp.get("/areas.geojson")
+def areas_geojson():
+    directory = current_directory()
+    query = CoverageQuery.from_args(request.args, directory)
+    result = coverage_of(directory, query.level, query.age_group, query.need)
+    response = jsonify(coverage_geojson(result, directory.atlas))
+    response.mimetype = "application/geo+json"
+    return response
+
+
+@bp.get("/needs")
+def needs():
+    directory = current_directory()
+    return jsonify({"needs": [
+        {"code": n.code, "label": n.label, "description": n.description,
+         "synonyms": list(n.synonyms), "open_eligibility": n.open_eligibility}
+        for n in directory.data.needs
+    ]})
+
+
+@bp.get("/screen")
+def screen():
+    return jsonify(suggest_level(FindHelpForm.from_args(request.args).answers).to_json())
+
+
+@bp.get("/openapi.json")
+def openapi():
+    directory = current_directory()
+    return jsonify(openapi_document(directory.region_name, url_for("api.openapi").rsplit("/", 1)[0]))

@@ -1,18 +1,75 @@
-"""HTML pages: parse the request, call the domain, render."""
+"""HTML pages: parse the request, call the domain, render.
+
+Nothing about the person is kept on the server: the search lives in the URL, the referral
+list lives in the URL with a copy in a browser cookie, and no view logs its arguments.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
-from .errors import NotFound
-from .web import current_directory
+from geo.places import PlaceNotFound
+
+from .coverage import COMBOS, combo_key, coverage, flag_for
+from .errors import BadInput, NotFound
+from .findhelp import find_help
+from .forms import CoverageQuery, FindHelpForm
+from .matching import MatchQuery
+from .referrals import ReferralList
+from .screening import ADMINISTRATIVE_WHY, BLENDED_WHY, DECIDED_BY, QUESTIONS
+from .serialise import coverage_geojson, referral_csv
+from .svg import map_picture, view_box_around
+from .web import current_directory, search_words
 
 bp = Blueprint("pages", __name__)
+
+LIST_COOKIE = "referral_list"
+COOKIE_LIMIT = 3800  # bytes: browsers drop cookies over about 4 KB
+
+
+# -- find help -------------------------------------------------------------------------------
 
 
 @bp.get("/")
 def home():
-    return render_template("home.html")
+    directory = current_directory()
+    form = FindHelpForm.from_args(request.args)
+    context = {"form": form, "questions": QUESTIONS, "administrative_why": ADMINISTRATIVE_WHY,
+               "blended_why": BLENDED_WHY, "decided_by": DECIDED_BY,
+               "referrals": _stored_list(directory)}
+    if not form.is_submitted:
+        return render_template("home.html", **context)
+    try:
+        query = MatchQuery.from_args(request.args, directory)
+        answer = find_help(directory, query, form.answers, search_words)
+    except (BadInput, PlaceNotFound) as error:
+        problem = {"message": getattr(error, "message", str(error)),
+                   "suggestions": getattr(error, "suggestions", ()),
+                   "choices": getattr(error, "choices", ()),
+                   "field": _field_for(error)}
+        return render_template("home.html", problem=problem, **context), 400
+    template = "results.html" if answer.is_in_area else "outside.html"
+    response = current_app.make_response(render_template(template, answer=answer, **context))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _field_for(error: Exception) -> str:
+    """Which form control the problem is about, so the page can point at it."""
+    code = getattr(error, "code", "")
+    return {"bad_age": "years", "bad_need": "need", "bad_level": "level"}.get(code, "near")
+
+
+# -- agency page -----------------------------------------------------------------------------
 
 
 @bp.get("/agencies/<agency_id>")
@@ -20,8 +77,153 @@ def agency(agency_id: str):
     directory = current_directory()
     found = directory.agencies_by_id.get(agency_id)
     if found is None:
-        raise NotFound(f'No agency or support has the id "{agency_id}".', code="unknown_agency")
-    return render_template("agency.html", agency=found)
+        raise NotFound(f'No agency or support has the id "{agency_id[:80]}".', code="unknown_agency")
+    picture = map_picture(directory.atlas.areas_drawing())
+    shown = {area.area_id for area in picture.areas}
+    marked = frozenset(found.area_ids) & shown
+    return render_template("agency.html", agency=found, picture=picture, marked=marked,
+                           view_box=view_box_around(picture, marked),
+                           referrals=_stored_list(directory))
+
+
+# -- referral list ---------------------------------------------------------------------------
+
+
+def _may_store() -> bool:
+    # Only write the browser's copy for the person's own navigation: a link from another
+    # site (or a colleague's shared list opened from email) must not replace their list.
+    return request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
+
+
+def _stored_list(directory) -> ReferralList:
+    return ReferralList.from_query_string(request.cookies.get(LIST_COOKIE, ""),
+                                          directory.agencies_by_id)
+
+
+def _request_list(directory) -> ReferralList:
+    """The list in the URL; when the URL has none, the browser's stored copy."""
+    if ReferralList.has_items_in(request.args):
+        return ReferralList.from_args(request.args, directory.agencies_by_id)
+    return _stored_list(directory)
+
+
+def _remember(response: Response, referrals: ReferralList) -> Response:
+    if not _may_store():
+        return response
+    value = referrals.query_string()
+    if value and len(value) <= COOKIE_LIMIT:
+        # A session cookie: it goes when the browser closes, which suits shared computers.
+        response.set_cookie(LIST_COOKIE, value, path="/", samesite="Strict", httponly=True,
+                            secure=request.is_secure)
+    else:
+        response.delete_cookie(LIST_COOKIE, path="/")
+    return response
+
+
+def _list_url(referrals: ReferralList, endpoint: str = "pages.referral_list", **extra) -> str:
+    query = referrals.query_string()
+    base = url_for(endpoint, **extra)
+    return f"{base}?{query}" if query else base
+
+
+@bp.get("/list")
+def referral_list():
+    """Show the list; with `add`, `op` or a new own support, change it and redirect to its URL."""
+    directory = current_directory()
+    known = directory.agencies_by_id
+    referrals = _request_list(directory)
+    changed = False
+    for agency_id in request.args.getlist("add"):
+        referrals, changed = referrals.add(agency_id, known), True
+    if request.args.get("who.new", "").strip():
+        referrals = referrals.add_own_support(request.args.get("who.new", ""),
+                                              request.args.get("rel.new", ""),
+                                              request.args.get("phone.new", ""),
+                                              request.args.get("note.new", ""))
+        changed = True
+    operation = request.args.get("op")
+    if operation:
+        referrals, changed = referrals.apply(operation), True
+    if changed:
+        fragment = ""
+        added = request.args.getlist("add")
+        if added and referrals.position_of(added[-1]) is not None:
+            fragment = f"#item-{referrals.position_of(added[-1])}"
+        elif operation and operation.partition(".")[2].isdigit():
+            fragment = "#list-items"
+        return _remember(redirect(_list_url(referrals) + fragment, code=303), referrals)
+    if not ReferralList.has_items_in(request.args) and referrals:
+        return redirect(_list_url(referrals), code=303)  # the URL is the share link
+    share_url = _list_url(referrals).replace(url_for("pages.referral_list"),
+                                             url_for("pages.referral_list", _external=True), 1)
+    response = current_app.make_response(render_template(
+        "list.html", referrals=referrals, share_url=share_url,
+        print_url=_list_url(referrals, "pages.referral_print"),
+        csv_url=_list_url(referrals, "pages.referral_csv")))
+    response.headers["Cache-Control"] = "no-store"
+    return _remember(response, referrals)
+
+
+@bp.get("/list/print")
+def referral_print():
+    directory = current_directory()
+    referrals = ReferralList.from_args(request.args, directory.agencies_by_id)
+    response = current_app.make_response(render_template(
+        "list_print.html", referrals=referrals, list_url=_list_url(referrals)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/list.csv", endpoint="referral_csv")
+def referral_csv_download():
+    directory = current_directory()
+    referrals = ReferralList.from_args(request.args, directory.agencies_by_id)
+    response = Response(referral_csv(referrals, directory), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="referral-list.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+
+# -- coverage --------------------------------------------------------------------------------
+
+
+@bp.get("/coverage")
+def coverage_page():
+    directory = current_directory()
+    query = CoverageQuery.from_args(request.args, directory)
+    result = coverage(directory, query.level, query.age_group, query.need)
+    picture = map_picture(directory.atlas.areas_drawing())
+    sources = {directory.atlas.shape_source(area.area_id) for area in picture.areas}
+    return render_template(
+        "coverage.html", query=query, coverage=result, picture=picture,
+        by_area=result.by_area(), combos=[(combo_key(*c), *c) for c in COMBOS], flag_for=flag_for,
+        approximate=any(source.startswith(("Derived", "Outline")) for source in sources),
+        sources=sorted(s for s in sources if s))
+
+
+@bp.get("/coverage.csv")
+def coverage_csv():
+    directory = current_directory()
+    query = CoverageQuery.from_args(request.args, directory)
+    result = coverage(directory, query.level, query.age_group, query.need)
+    response = Response(result.to_csv(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="coverage.csv"'
+    return response
+
+
+@bp.get("/coverage.geojson")
+def coverage_geojson_download():
+    directory = current_directory()
+    query = CoverageQuery.from_args(request.args, directory)
+    result = coverage(directory, query.level, query.age_group, query.need)
+    response = jsonify(coverage_geojson(result, directory.atlas))
+    response.mimetype = "application/geo+json"
+    response.headers["Content-Disposition"] = 'attachment; filename="coverage.geojson"'
+    return response
+
+
+# -- status ----------------------------------------------------------------------------------
 
 
 @bp.get("/healthz")

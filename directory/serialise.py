@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from .catalog import Directory
 from .records import Agency
 
@@ -20,7 +22,7 @@ def agency_json(agency: Agency, directory: Directory, distance_km: float | None 
         "areas": list(agency.area_ids),
         "area_names": [directory.area_name(area_id) for area_id in agency.area_ids],
         "needs": sorted(agency.needs),
-        "distance_km": None if distance_km is None else round(distance_km, 2),
+        "distance_km": None if distance_km is None or not math.isfinite(distance_km) else round(distance_km, 2),
         "address": agency.address or None,
         "lat": agency.latitude,
         "lon": agency.longitude,
@@ -59,3 +61,93 @@ def match_json(result, directory: Directory) -> dict:
         ],
         "gaps": [gap.to_json() for gap in result.gaps],
     }
+
+
+def location_json(location) -> dict:
+    """A located place, as `directory locate --json` prints it."""
+    return location.to_json()
+
+
+def coverage_geojson(coverage, atlas) -> dict:
+    """The areas' shapes with the coverage numbers as properties: the map's data for GIS tools."""
+    numbers = {area["id"]: area for area in coverage.to_json()["areas"]}
+    collection = atlas.areas_geojson()
+    features = []
+    for feature in collection["features"]:
+        area = numbers.get(feature["id"])
+        properties = dict(feature["properties"])
+        if area is not None:
+            properties.update(
+                count=area["count"], flag=area["flag"], providers=area["providers"],
+                **{key: value["count"] for key, value in area["by_combo"].items()},
+            )
+        features.append(dict(feature, properties=properties))
+    filters = coverage.to_json()["filters"]
+    return {"type": "FeatureCollection", "filters": filters, "overlap_at": coverage.overlap_at,
+            "features": features}
+
+
+REFERRAL_COLUMNS = ("position", "kind", "id", "name", "phone", "levels", "age_groups",
+                    "service_areas", "how_to_refer", "verified_on", "relationship", "note")
+
+
+def referral_rows(referrals, directory: Directory) -> list[dict[str, str]]:
+    """One row per referral-list item, agencies and the person's own supports alike."""
+    rows = []
+    for position, item in enumerate(referrals.items, 1):
+        agency = directory.agencies_by_id.get(item.agency_id) if item.agency_id else None
+        if agency is not None:
+            row = {
+                "kind": agency.kind.value, "id": agency.id, "name": agency.name,
+                "phone": ", ".join(agency.phones),
+                "levels": "; ".join(sorted(level.value for level in agency.levels)),
+                "age_groups": "; ".join(sorted(group.value for group in agency.age_groups)),
+                "service_areas": "; ".join(directory.area_name(a) for a in agency.area_ids),
+                "how_to_refer": agency.how_to_refer,
+                "verified_on": agency.verified_on.isoformat() if agency.verified_on else "",
+                "relationship": "",
+            }
+        else:
+            row = {"kind": "own support", "id": "", "name": item.who, "phone": item.phone,
+                   "levels": "", "age_groups": "", "service_areas": "", "how_to_refer": "",
+                   "verified_on": "", "relationship": item.relationship}
+        row.update(position=str(position), note=item.note)
+        rows.append(row)
+    return rows
+
+
+def referral_csv(referrals, directory: Directory) -> str:
+    """The referral list as CSV; typed cells that a spreadsheet would run as formulas are quoted."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=REFERRAL_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for row in referral_rows(referrals, directory):
+        writer.writerow({key: _spreadsheet_safe(value) for key, value in row.items()})
+    return out.getvalue()
+
+
+def _spreadsheet_safe(value: str) -> str:
+    # A note typed as "=HYPERLINK(...)" must stay text when the coordinator opens the file.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def find_help_json(answer, directory: Directory) -> dict:
+    """/api/v1/match: the match shape, plus what the words and the screener added."""
+    if answer.match is not None:
+        payload = match_json(answer.match, directory)
+    else:  # outside the region: the place, and nothing matched
+        query = answer.query
+        payload = {
+            "location": answer.location.to_json(),
+            "filters": {"age_group": query.age_group.value if query.age_group else None,
+                        "years": query.years, "needs": list(query.needs + answer.needs_from_words),
+                        "level": query.level.value if query.level else None},
+            "agencies": [], "informal": [], "gaps": [],
+        }
+    payload["needs_from_words"] = list(answer.needs_from_words)
+    payload["did_you_mean"] = answer.did_you_mean
+    payload["suggestion"] = answer.suggestion.to_json() if answer.suggestion else None
+    return payload

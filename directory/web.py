@@ -47,4 +47,28 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def template_helpers():
-        return {"directory": current_directory(), "tel_uri": tel_uri, "today": date.today()}
+        return {"directory": current_directory(), "tel_uri": tel_uri, "today": date.today(),
+                "referral_count": referral_count}
+
+
+def referral_count() -> int:
+    """Items on the referral list this browser holds (its cookie copy), for the header link."""
+    from flask import request
+
+    from .referrals import ReferralList
+
+    text = request.cookies.get("referral_list", "")
+    if not text:
+        return 0
+    return len(ReferralList.from_query_string(text, current_directory().agencies_by_id))
+
+
+def search_words(directory: Directory, text: str, location=None):
+    """Free-text search for the find-help page's words, among agencies serving the person's
+    place (None when this directory has no search index)."""
+    if getattr(directory, "search_engine", None) is None:
+        return None
+    from .search import SearchQuery, search
+
+    areas = (location.areas[-1],) if location is not None and location.in_area and location.areas else ()
+    return search(directory, SearchQuery(text=text, areas=areas, page_size=5), location)

@@ -1,0 +1,99 @@
+"""The find-help answer: locate, read needs from the person's words, match, and group for display.
+
+The page (/) and the API (/api/v1/match) both call `find_help`, so they cannot disagree.
+This module only composes domain calls (geo locate, words, matching, screening, search)
+and sorts their answers into the groups the page shows; it decides nothing about who serves
+whom. Pure: no Flask.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .catalog import Directory
+from .matching import AgencyMatch, Match, MatchQuery, match
+from .records import AgeGroup, Level
+from .screening import LevelSuggestion, suggest_level
+
+
+@dataclass(frozen=True)
+class FindHelp:
+    """Everything the find-help page and /api/v1/match show for one search."""
+
+    query: MatchQuery
+    location: Any  # geo.atlas.Location
+    needs_from_words: tuple[str, ...]
+    match: Match | None  # None when the place is outside the covered region
+    suggestion: LevelSuggestion | None
+    words: Any = None  # search Results for the free text, when the search module is present
+    did_you_mean: str | None = None
+    chosen: tuple[AgencyMatch, ...] = ()  # cover the place and fit every choice
+    others: tuple[AgencyMatch, ...] = ()  # cover the place, but not the chosen level or needs
+    partial: tuple[AgencyMatch, ...] = ()  # serve only part of the place typed
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def is_in_area(self) -> bool:
+        return bool(self.location.in_area)
+
+    @property
+    def word_hits(self) -> tuple:
+        """Search hits for the person's words not already shown as matches (e.g. "library")."""
+        if self.words is None:
+            return ()
+        shown = {found.agency.id for found in self.chosen + self.others + self.partial}
+        if self.match is not None:
+            shown |= {found.agency.id for found in self.match.informal}
+        return tuple(hit for hit in self.words.hits if hit.agency.id not in shown)
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """Needs ticked and needs read from the words, each once."""
+        return self.match.needs if self.match else self.query.needs
+
+
+def find_help(directory: Directory, query: MatchQuery, answers: Iterable[str] = (),
+              search_words: Any = None) -> FindHelp:
+    """Locate the person (PlaceNotFound for nonsense), match, and sort the answer for display.
+
+    `search_words(directory, text, location)` returns free-text search Results: the needs
+    named in the words (through needs.csv's synonyms, after spelling correction) join the
+    ticked needs, and `did_you_mean` is offered. It is passed in so this module stays free
+    of the web layer; without it (or a search index) the words are only shown back.
+    """
+    location = directory.atlas.locate(query.near)
+    answers = frozenset(answers)
+    suggestion = suggest_level(answers) if answers else None
+    words = search_words(directory, query.q, location) if (search_words and query.q) else None
+    named = tuple(getattr(words, "needs_named", ())) if words is not None else ()
+    from_words = tuple(code for code in named if code not in query.needs)
+    did_you_mean = getattr(words, "did_you_mean", None) if words is not None else None
+    if not location.in_area:
+        return FindHelp(query, location, from_words, None, suggestion, words, did_you_mean)
+    result = match(directory, location, query.age_group, query.needs + from_words, query.level,
+                   query.years)
+    chosen, others, partial = [], [], []
+    for found in result.agencies:
+        if not found.covers_place:
+            partial.append(found)
+        elif found.offers_level and (not result.needs or found.needs_met):
+            chosen.append(found)
+        else:
+            others.append(found)
+    return FindHelp(query, location, from_words, result, suggestion, words, did_you_mean,
+                    tuple(chosen), tuple(others), tuple(partial), facet_counts(result))
+
+def facet_counts(result: Match) -> dict[str, dict[str, int]]:
+    """How many of the agencies covering the place offer each level, age group and need."""
+    covering = [found.agency for found in result.agencies if found.covers_place]
+    levels = Counter(level.value for agency in covering for level in agency.levels)
+    groups = Counter(group.value for agency in covering for group in agency.age_groups)
+    needs = Counter(code for agency in covering for code in agency.needs)
+    return {
+        "level": {level.value: levels[level.value] for level in Level},
+        "age_group": {group.value: groups[group.value] for group in AgeGroup},
+        "need": dict(sorted(needs.items(), key=lambda pair: (-pair[1], pair[0]))),
+    }

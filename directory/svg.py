@@ -1,0 +1,100 @@
+"""Map pictures for the pages, on top of geo's area drawing: label points and per-agency pictures.
+
+geo draws every area as an SVG path in one viewBox; this module adds what the pages need
+and geo shouldn't know: where to put an area's label, and a small picture of one agency's
+service area. Label points are computed from the drawn paths themselves, so they always
+agree with the picture whatever projection geo uses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from shapely.geometry import Polygon
+
+_RING = re.compile(r"M([^Z]*)Z")
+
+
+@dataclass(frozen=True, slots=True)
+class MapArea:
+    """One area as drawn, with a point inside it for its label and its drawn size."""
+
+    area_id: str
+    name: str
+    parent: str | None
+    depth: int
+    d: str
+    label_x: float
+    label_y: float
+    size: float  # drawn area in square viewBox units, to size or skip labels
+    bounds: tuple[float, float, float, float]  # min x, min y, max x, max y in the viewBox
+
+
+@dataclass(frozen=True)
+class MapPicture:
+    view_box: str
+    width: float
+    height: float
+    areas: tuple[MapArea, ...]  # broadest first: later areas paint on top
+
+    def by_id(self) -> dict[str, MapArea]:
+        return {area.area_id: area for area in self.areas}
+
+
+def _rings(d: str) -> list[Polygon]:
+    rings = []
+    for body in _RING.findall(d):
+        points = []
+        for pair in body.split("L"):
+            parts = pair.split()
+            if len(parts) == 2:
+                points.append((float(parts[0]), float(parts[1])))
+        if len(points) >= 3:
+            ring = Polygon(points)
+            if ring.is_valid and ring.area > 0:
+                rings.append(ring)
+    return rings
+
+
+@lru_cache(maxsize=8)
+def map_picture(drawing) -> MapPicture:
+    """Label points for every path of a geo AreaDrawing (cached per drawing)."""
+    areas = []
+    for path in drawing.paths:
+        rings = _rings(path.d)
+        if rings:
+            biggest = max(rings, key=lambda ring: ring.area)
+            # The biggest ring's pole-like point: inside the shape even when it is concave.
+            point = biggest.representative_point()
+            x, y, size = point.x, point.y, sum(ring.area for ring in rings)
+            boxes = [ring.bounds for ring in rings]
+            bounds = (min(b[0] for b in boxes), min(b[1] for b in boxes),
+                      max(b[2] for b in boxes), max(b[3] for b in boxes))
+        else:
+            x, y, size, bounds = 0.0, 0.0, 0.0, (0.0, 0.0, 0.0, 0.0)
+        areas.append(MapArea(path.area_id, path.name, path.parent, path.depth, path.d,
+                             round(x, 1), round(y, 1), size, bounds))
+    return MapPicture(drawing.view_box, drawing.width, drawing.height, tuple(areas))
+
+
+
+def view_box_around(picture: MapPicture, area_ids: Iterable[str], min_share: float = 0.4) -> str:
+    """A viewBox framing these areas with some of their surroundings, so a small service
+    area (one town) is visible; at least `min_share` of the whole drawing's width is shown."""
+    wanted = [area for area in picture.areas if area.area_id in set(area_ids) and area.size > 0]
+    if not wanted:
+        return picture.view_box
+    x0 = min(a.bounds[0] for a in wanted)
+    y0 = min(a.bounds[1] for a in wanted)
+    x1 = max(a.bounds[2] for a in wanted)
+    y1 = max(a.bounds[3] for a in wanted)
+    side = max(x1 - x0, y1 - y0) * 1.3, picture.width * min_share
+    width = min(max(side), picture.width)
+    height = min(width * picture.height / picture.width, picture.height)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    left = min(max(cx - width / 2, 0.0), picture.width - width)
+    top = min(max(cy - height / 2, 0.0), picture.height - height)
+    return f"{left:.1f} {top:.1f} {width:.1f} {height:.1f}"
