@@ -14,7 +14,7 @@ bincount over groups and a sum over the few (group, value) pairs, not a loop ove
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -34,6 +34,11 @@ class Facet:
     pair_group: np.ndarray  # (group, value) pairs: group has value
     pair_value: np.ndarray
     groups_with: Mapping[str, np.ndarray]  # value -> groups having it
+    pair_start: np.ndarray = field(repr=False, default=None)  # group -> first pair (pairs
+    # are stored group by group, so a group's values are pair_value[start[g]:start[g + 1]])
+    _masks: dict = field(default_factory=dict, repr=False, compare=False)
+
+    CACHED_MASKS = 256  # filters repeat (an area, a need): keep their masks, read-only
 
     @classmethod
     def build(cls, name: str, values: Sequence[str],
@@ -53,26 +58,48 @@ class Facet:
         ]
         pair_group = np.array([g for g, _ in pairs], dtype=np.int32)
         pair_value = np.array([v for _, v in pairs], dtype=np.int32)
+        order = np.argsort(pair_value, kind="stable")
+        bounds = np.searchsorted(pair_value[order], np.arange(len(values) + 1))
         groups_with = {
-            value: np.sort(pair_group[pair_value == n]) for n, value in enumerate(values)
+            value: pair_group[order[bounds[n]:bounds[n + 1]]] for n, value in enumerate(values)
         }
+        pair_start = np.searchsorted(pair_group, np.arange(len(group_number) + 1))
         return cls(name, tuple(values), group_of, len(group_number), pair_group, pair_value,
-                   groups_with)
+                   groups_with, pair_start)
 
     def mask(self, values: Iterable[str]) -> np.ndarray:
-        """Agencies having any of `values` (an unknown value matches nothing)."""
+        """Agencies having any of `values` (an unknown value matches nothing). Read-only."""
+        key = tuple(sorted(set(values)))
+        cached = self._masks.get(key)
+        if cached is not None:
+            return cached
         wanted = np.zeros(self.group_total, dtype=bool)
-        for value in values:
+        for value in key:
             wanted[self.groups_with.get(value, _NONE)] = True
-        return wanted[self.group_of]
+        mask = wanted[self.group_of]
+        mask.flags.writeable = False
+        if len(self._masks) >= self.CACHED_MASKS:
+            self._masks.clear()
+        self._masks[key] = mask
+        return mask
 
     def counts(self, mask: np.ndarray) -> dict[str, int]:
         """For each value, how many agencies in `mask` have it (zeros included)."""
-        per_group = np.bincount(self.group_of[mask], minlength=self.group_total)
-        per_value = np.bincount(
-            self.pair_value, weights=per_group[self.pair_group], minlength=len(self.values)
-        )
-        return {value: int(count) for value, count in zip(self.values, per_value, strict=True)}
+        selected = self.group_of[mask]
+        if selected.size * 4 < self.group_total:
+            # Few agencies: walk just the pairs of their groups.
+            groups, per_group = np.unique(selected, return_counts=True)
+            starts = self.pair_start[groups]
+            lengths = self.pair_start[groups + 1] - starts
+            steps = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+            pairs = steps + np.arange(int(lengths.sum()))
+            per_value = np.bincount(self.pair_value[pairs], weights=np.repeat(per_group, lengths),
+                                    minlength=len(self.values))
+        else:
+            every_group = np.bincount(selected, minlength=self.group_total)
+            per_value = np.bincount(self.pair_value, weights=every_group[self.pair_group],
+                                    minlength=len(self.values))
+        return dict(zip(self.values, per_value.astype(np.int64).tolist(), strict=True))
 
 
 _NONE = np.zeros(0, dtype=np.int32)

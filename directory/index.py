@@ -22,9 +22,11 @@ from the data's (files edited, new code) is rebuilt automatically.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
+import math
 import os
 import shutil
 import threading
@@ -33,7 +35,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import astuple, dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -116,11 +118,22 @@ def index_key(backend: str, fingerprint: str, documents: Iterable[Document] = ()
 # -- the backend interface -------------------------------------------------------------
 
 
+class TextMatches(NamedTuple):
+    """Documents containing any of the words: the best `limit` by BM25, and how many in all."""
+
+    positions: np.ndarray  # int32 positions of the agencies in the data
+    scores: np.ndarray  # float32 BM25, same order
+    total: int  # every matching document, even beyond the limit
+
+
+NO_MATCHES = TextMatches(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), 0)
+
+
 class TextIndex(Protocol):
     """An open index. `match` is the only thing search asks of a text engine."""
 
-    def match(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Positions of documents containing any of the words (stemmed), with BM25 scores."""
+    def match(self, words: Sequence[str], limit: int) -> TextMatches:
+        """Documents containing any of the words (stemmed), best first up to `limit`."""
 
     def close(self) -> None: ...
 
@@ -196,49 +209,96 @@ class WhooshBackend:
 
 
 class WhooshIndex:
-    def __init__(self, index):
-        from whoosh.scoring import BM25F
+    """Whoosh as an inverted index: postings and field lengths from Whoosh, BM25 in numpy.
 
+    Whoosh's own matchers score one document at a time in Python; a word found in half of
+    10,000 agencies took 300+ ms that way. Reading each term's postings a block at a time
+    and scoring them as arrays gives the same BM25 (k1 = 1.2, b = 0.75, Lucene's idf, as
+    tantivy uses) in a few milliseconds.
+    """
+
+    K1, B = 1.2, 0.75
+
+    def __init__(self, index):
         self._index = index
         self._lock = threading.Lock()  # a Whoosh searcher is not safe to share between threads
-        self._weighting = BM25F()
         self._analyzer = WhooshBackend.analyzer()
-        self._searcher = index.searcher(weighting=self._weighting)
-        self._positions = self._read_positions()
+        self._open_searcher()
 
-    def _read_positions(self) -> np.ndarray:
+    def _open_searcher(self) -> None:
+        self._searcher = self._index.searcher()
         reader = self._searcher.reader()
-        positions = np.full(reader.doc_count_all(), -1, dtype=np.int32)
-        for docnum, stored in reader.iter_docs():
-            positions[docnum] = stored["position"]
-        return positions
+        self._leaves = reader.leaf_readers()  # [(segment reader, first document number)]
+        size = reader.doc_count_all()
+        self._positions = np.full(size, -1, dtype=np.int32)
+        self._lengths = {field: np.zeros(size, dtype=np.float32) for field in FIELD_BOOSTS}
+        for leaf, offset in self._leaves:
+            for docnum, stored in leaf.iter_docs():
+                self._positions[offset + docnum] = stored["position"]
+                for field, lengths in self._lengths.items():
+                    lengths[offset + docnum] = leaf.doc_field_length(docnum, field, 0)
+        self._average = {field: max(float(lengths.mean()), 1.0) if size else 1.0
+                         for field, lengths in self._lengths.items()}
 
     def _current_searcher(self):
         # Never Searcher.refresh(): in this fork it keeps merged-away segments and returns
         # duplicate documents. A new searcher is always correct.
         if not self._searcher.up_to_date():
             self._searcher.close()
-            self._searcher = self._index.searcher(weighting=self._weighting)
-            self._positions = self._read_positions()
+            self._open_searcher()
         return self._searcher
 
-    def match(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        from whoosh.query import Or, Term
-
-        stems = {token.text for word in words for token in self._analyzer(word)}
-        if not stems:
-            return _EMPTY_POSITIONS, _EMPTY_SCORES
-        query = Or([Term(field, stem) for stem in sorted(stems) for field in FIELD_BOOSTS])
-        with self._lock:
-            searcher = self._current_searcher()
-            matcher = query.matcher(searcher)
-            docnums, scores = [], []
+    def _postings(self, field: str, stem: str) -> tuple[np.ndarray, np.ndarray]:
+        """Document numbers and term frequencies of one term, across segments."""
+        ids, weights = [], []
+        for leaf, offset in self._leaves:
+            if (field, stem) not in leaf:
+                continue
+            matcher = leaf.postings(field, stem)
+            # Whole blocks through the leaf matcher's block arrays (whoosh-reloaded is
+            # pinned to 2.7.5, so these private names cannot move under us).
             while matcher.is_active():
-                docnums.append(matcher.id())
-                scores.append(matcher.score())
-                matcher.next()
-            positions = self._positions[np.array(docnums, dtype=np.int64)]
-        return positions, np.array(scores, dtype=np.float32)
+                matcher._read_data()
+                block = np.asarray(matcher._data[0], dtype=np.int64)
+                if not matcher._byteids:  # ids are stored as gaps: decode with one cumsum
+                    block = np.cumsum(block)
+                matcher._read_weights()
+                ids.append(block + offset)
+                weights.append(np.asarray(matcher._weights, dtype=np.float32))
+                matcher._next_block()
+        if not ids:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        return np.concatenate(ids), np.concatenate(weights)
+
+    def match(self, words: Sequence[str], limit: int) -> TextMatches:
+        stems = sorted({token.text for word in words for token in self._analyzer(word)})
+        if not stems:
+            return NO_MATCHES
+        with self._lock:
+            self._current_searcher()
+            size = len(self._positions)
+            all_ids, contributions = [], []
+            for field, boost in FIELD_BOOSTS.items():
+                lengths, average = self._lengths[field], self._average[field]
+                for stem in stems:
+                    ids, tf = self._postings(field, stem)
+                    if not ids.size:
+                        continue
+                    idf = math.log(1.0 + (size - ids.size + 0.5) / (ids.size + 0.5))
+                    norm = self.K1 * (1.0 - self.B + self.B * lengths[ids] / average)
+                    all_ids.append(ids)
+                    contributions.append(boost * idf * tf * (self.K1 + 1.0) / (tf + norm))
+            if not all_ids:
+                return NO_MATCHES
+            ids = np.concatenate(all_ids)
+            scores = np.bincount(ids, weights=np.concatenate(contributions), minlength=size)
+            found = np.unique(ids)
+            if found.size > limit > 0:
+                best = np.argpartition(-scores[found], limit - 1)[:limit]
+                return TextMatches(self._positions[found[best]],
+                                   scores[found[best]].astype(np.float32), int(found.size))
+            return TextMatches(self._positions[found], scores[found].astype(np.float32),
+                               int(found.size))
 
     def close(self) -> None:
         with self._lock:
@@ -330,34 +390,35 @@ class TantivyIndex:
             key == (0, position) for key, position in self._by_address.items()
         )
 
-    def match(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    def match(self, words: Sequence[str], limit: int) -> TextMatches:
         t = self._t
         stems = sorted({stem for word in words for stem in self._analyzer.analyze(word)})
         if not stems or not self._size:
-            return _EMPTY_POSITIONS, _EMPTY_SCORES
+            return NO_MATCHES
         clauses = [
             (t.Occur.Should, t.Query.boost_query(
                 t.Query.term_query(self._schema, field, stem, index_option="freq"), boost))
             for stem in stems
             for field, boost in FIELD_BOOSTS.items()
         ]
-        hits = self._searcher.search(t.Query.boolean_query(clauses), limit=self._size,
-                                     count=False).hits
+        # Turning hits into Python objects costs about 1 microsecond each, so only the best
+        # `limit` come back; tantivy counts the rest.
+        found = self._searcher.search(t.Query.boolean_query(clauses),
+                                      limit=max(1, min(limit or self._size, self._size)),
+                                      count=True)
+        hits = found.hits
         if not hits:
-            return _EMPTY_POSITIONS, _EMPTY_SCORES
-        scores = np.fromiter((score for score, _ in hits), dtype=np.float32, count=len(hits))
+            return NO_MATCHES
+        scores = np.array([score for score, _ in hits], dtype=np.float32)
         if self._ids_are_positions:
-            ids = (address.doc for _, address in hits)
+            ids = [address.doc for _, address in hits]
         else:
-            ids = (self._by_address[(a.segment_ord, a.doc)] for _, a in hits)
-        return np.fromiter(ids, dtype=np.int32, count=len(hits)), scores
+            ids = [self._by_address[(a.segment_ord, a.doc)] for _, a in hits]
+        return TextMatches(np.array(ids, dtype=np.int32), scores, int(found.count))
 
     def close(self) -> None:
         self._searcher = None
 
-
-_EMPTY_POSITIONS = np.zeros(0, dtype=np.int32)
-_EMPTY_SCORES = np.zeros(0, dtype=np.float32)
 
 BACKENDS: Mapping[str, Callable[[], Backend]] = {
     "whoosh": WhooshBackend,
@@ -397,14 +458,16 @@ class Build:
     def key(self) -> str:
         return str(self.manifest.get("key", ""))
 
+    @functools.cached_property
+    def _files(self) -> tuple[tuple[str, int], ...]:
+        return tuple((os.path.join(self.folder, name), size)
+                     for name, size in self.manifest.get("files", {}).items())
+
     def is_intact(self) -> bool:
         """Every file the build wrote is still there with its size (guards against a
         truncated or deleted index being read, which mmap would turn into a crash)."""
         try:
-            return all(
-                (self.folder / name).stat().st_size == size
-                for name, size in self.manifest.get("files", {}).items()
-            )
+            return all(os.stat(path).st_size == size for path, size in self._files)
         except OSError:
             return False
 
@@ -547,16 +610,16 @@ class SearchIndex:
     def folder(self) -> Path | None:
         return self._build.folder if self._build else None
 
-    def match(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Positions and scores of the documents matching any of `words`."""
+    def match(self, words: Sequence[str], limit: int = 0) -> TextMatches:
+        """Documents matching any of `words`, best first; all of them when limit is 0."""
         text = self._checked()
         try:
-            return text.match(words)
+            return text.match(words, limit)
         except Exception as error:  # a damaged index must not take search down
             log.error("search index failed (%s); rebuilding", type(error).__name__)
             with self._lock:
                 self._replace(self._open_or_build(force=True))
-                return self._text.match(words)
+                return self._text.match(words, limit)
 
     def close(self) -> None:
         with self._lock:

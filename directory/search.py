@@ -44,6 +44,10 @@ NEED_WEIGHT = 1.0
 AGE_WEIGHT = 0.5
 LOCALITY_WEIGHT = 1.0
 DEFAULT_MAX_QUERY_CHARS = 500
+# Text matches taken from the engine per query, best first. A word found in more agencies
+# than this (only in very large directories) ranks and counts within the best ones, and
+# Results.is_total_exact says so; needs named in the text always count in full.
+DEFAULT_TEXT_LIMIT = 5000
 
 
 class Place(Protocol):
@@ -151,6 +155,7 @@ class Results:
     did_you_mean: str | None = None  # the text with typos corrected, when any were
     needs_named: tuple[str, ...] = ()  # need codes recognised in the text
     location: Any = None  # the located person (geo.atlas.Location), if any
+    is_total_exact: bool = True  # False when a very common word hit the text limit
 
     @property
     def page(self) -> int:
@@ -205,6 +210,7 @@ class SearchEngine:
     listed_pairs: tuple[np.ndarray, np.ndarray] = field(repr=False)  # (position, area index)
     area_order: tuple[str, ...] = ()
     max_query_chars: int = DEFAULT_MAX_QUERY_CHARS
+    text_limit: int = DEFAULT_TEXT_LIMIT
 
     @classmethod
     def build(cls, data: DataSet, settings: Mapping[str, Any] | None = None,
@@ -247,6 +253,7 @@ class SearchEngine:
                           np.array([a for _, a in pairs], dtype=np.int32)),
             area_order=area_order,
             max_query_chars=int(settings.get("MAX_QUERY_CHARS", DEFAULT_MAX_QUERY_CHARS)),
+            text_limit=int(settings.get("SEARCH_TEXT_LIMIT", DEFAULT_TEXT_LIMIT)),
         )
 
     def search(self, query: SearchQuery, location: Place | None = None,
@@ -266,8 +273,10 @@ class SearchEngine:
         # Matches: agencies containing any content word (BM25 from the text engine), or
         # serving a need the words name; age words only rank, unless they are all there is.
         score = np.zeros(size, dtype=np.float64)
+        is_total_exact = True
         if search_words:
-            positions, text_scores = self.index.match(search_words)
+            positions, text_scores, text_total = self.index.match(search_words, self.text_limit)
+            is_total_exact = text_total == positions.size
             matched = np.zeros(size, dtype=bool)
             matched[positions] = True
             if positions.size:
@@ -311,9 +320,10 @@ class SearchEngine:
         distances = None
         if location is not None and query.sort == "distance":
             distances = self._distances_km(found, location, locality, area_distance_km)
-        order = self._order(query, found, score if search_words else None, locality, distances)
-
         start = (query.page - 1) * query.page_size
+        order = self._order(query, found, score if search_words else None, locality, distances,
+                            needed=start + query.page_size)
+
         page = order[start:start + query.page_size]
         if location is not None and distances is None:
             distances = self._distances_km(page, location, locality, area_distance_km)
@@ -333,22 +343,31 @@ class SearchEngine:
             for n in page.tolist()
         )
         return Results(query=query, hits=hits, total=int(found.size), facets=facets,
-                       did_you_mean=did_you_mean, needs_named=needs_named, location=location)
+                       did_you_mean=did_you_mean, needs_named=needs_named, location=location,
+                       is_total_exact=is_total_exact)
 
     def _spelling(self, word: str) -> str | None:
         return None if self.speller.knows(word) else self.speller.correct(word)
 
     def _order(self, query: SearchQuery, found: np.ndarray, score: np.ndarray | None,
-               locality: np.ndarray | None, distances: np.ndarray | None) -> np.ndarray:
-        """Positions in display order; ties always fall back to the name, so pages are stable."""
+               locality: np.ndarray | None, distances: np.ndarray | None,
+               needed: int) -> np.ndarray:
+        """Positions in display order, at least the first `needed` of them; ties always fall
+        back to the name, so pages are stable."""
         keys: list[np.ndarray] = [self.name_rank[found]]
         if query.sort != "name":
             if locality is not None:  # the most local first when nothing else decides
-                keys.append(-locality[found])
+                keys.append(-locality[found].astype(np.float64))
             if score is not None:
                 keys.append(-score[found])
             if query.sort == "distance" and distances is not None:
                 keys.append(distances)
+        if 0 < needed < found.size // 4:
+            # Only the first pages are shown: sort just what can reach them (ties included).
+            primary = keys[-1]
+            cutoff = np.partition(primary, needed - 1)[needed - 1]
+            keep = primary <= cutoff
+            found, keys = found[keep], [key[keep] for key in keys]
         return found[np.lexsort(keys)]
 
     def _distances_km(self, positions: np.ndarray, location: Place,

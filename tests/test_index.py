@@ -42,8 +42,7 @@ def open_index(root: Path, backend, data) -> SearchIndex:
 
 
 def matched(index: SearchIndex, *words: str) -> set[int]:
-    positions, _ = index.match(list(words))
-    return set(positions.tolist())
+    return set(index.match(list(words)).positions.tolist())
 
 
 def position_of(data, agency_id: str) -> int:
@@ -69,7 +68,7 @@ def test_words_are_stemmed_and_case_folded(tmp_path, backend, data):
 
 def test_a_name_word_scores_above_a_body_word(tmp_path, backend, data):
     index = open_index(tmp_path, backend, data)
-    positions, scores = index.match(["library"])
+    positions, scores, _ = index.match(["library"])
     best = positions[scores.argmax()]
     assert "Library" in data.agencies[best].name
 

@@ -277,3 +277,13 @@ def test_query_round_trips_through_its_args(directory):
     query = SearchQuery(text="rent", levels=("blended",), areas=("oakland",), page=2,
                         page_size=5)
     assert SearchQuery.from_args(query.to_args(), directory) == query
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_word_in_more_agencies_than_the_text_limit_ranks_within_the_best_and_says_so(backend):
+    settings = {"INDEX_DIR": ":memory:", "SEARCH_TEXT_LIMIT": 3, "SEARCH_BACKEND": backend}
+    small = Directory.from_data(load_data(DEFAULT_DATA_DIR), settings)
+    everyone = search(small, SearchQuery(text="allegheny", page_size=100))
+    assert everyone.is_total_exact is False
+    assert len(everyone.hits) == everyone.total == 3
+    assert search(small, SearchQuery(text="pressley")).is_total_exact is True
