@@ -12,6 +12,15 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
     echo "Chromium not found: browser tests will be skipped (CI installs it and fails instead)." >&2
   fi
 fi
+# axe-core (accessibility rules) for the browser tests, from the npm registry, into a folder
+# the tests read; no node at run time: the tests inject axe.min.js into the page.
+if [ ! -f tests/.axe/node_modules/axe-core/axe.min.js ]; then
+  if command -v npm >/dev/null 2>&1; then
+    npm install --prefix tests/.axe --no-audit --no-fund --silent axe-core@4 >/dev/null
+  else
+    echo "npm not found: the accessibility checks will be skipped (CI fails instead)." >&2
+  fi
+fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi

@@ -43,7 +43,8 @@ def match():
 
 @bp.get("/search")
 def search():
-    from .search import SearchQuery, search as run_search
+    from .search import SearchQuery
+    from .search import search as run_search
 
     directory = current_directory()
     if getattr(directory, "search_engine", None) is None:
@@ -62,7 +63,9 @@ def agency(agency_id: str):
     directory = current_directory()
     found = directory.agencies_by_id.get(agency_id)
     if found is None:
-        raise NotFound(f'No agency or support has the id "{agency_id[:80]}".', code="unknown_agency")
+        raise NotFound(
+            f'No agency or support has the id "{agency_id[:80]}".', code="unknown_agency"
+        )
     return jsonify(agency_json(found, directory))
 
 
@@ -86,11 +89,20 @@ def areas_geojson():
 @bp.get("/needs")
 def needs():
     directory = current_directory()
-    return jsonify({"needs": [
-        {"code": n.code, "label": n.label, "description": n.description,
-         "synonyms": list(n.synonyms), "open_eligibility": n.open_eligibility}
-        for n in directory.data.needs
-    ]})
+    return jsonify(
+        {
+            "needs": [
+                {
+                    "code": n.code,
+                    "label": n.label,
+                    "description": n.description,
+                    "synonyms": list(n.synonyms),
+                    "open_eligibility": n.open_eligibility,
+                }
+                for n in directory.data.needs
+            ]
+        }
+    )
 
 
 @bp.get("/screen")
@@ -101,4 +113,6 @@ def screen():
 @bp.get("/openapi.json")
 def openapi():
     directory = current_directory()
-    return jsonify(openapi_document(directory.region_name, url_for("api.openapi").rsplit("/", 1)[0]))
+    return jsonify(
+        openapi_document(directory.region_name, url_for("api.openapi").rsplit("/", 1)[0])
+    )

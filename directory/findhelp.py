@@ -55,8 +55,9 @@ class FindHelp:
         return self.match.needs if self.match else self.query.needs
 
 
-def find_help(directory: Directory, query: MatchQuery, answers: Iterable[str] = (),
-              search_words: Any = None) -> FindHelp:
+def find_help(
+    directory: Directory, query: MatchQuery, answers: Iterable[str] = (), search_words: Any = None
+) -> FindHelp:
     """Locate the person (PlaceNotFound for nonsense), match, and sort the answer for display.
 
     `search_words(directory, text, location)` returns free-text search Results: the needs
@@ -73,8 +74,9 @@ def find_help(directory: Directory, query: MatchQuery, answers: Iterable[str] = 
     did_you_mean = getattr(words, "did_you_mean", None) if words is not None else None
     if not location.in_area:
         return FindHelp(query, location, from_words, None, suggestion, words, did_you_mean)
-    result = match(directory, location, query.age_group, query.needs + from_words, query.level,
-                   query.years)
+    result = match(
+        directory, location, query.age_group, query.needs + from_words, query.level, query.years
+    )
     chosen, others, partial = [], [], []
     for found in result.agencies:
         if not found.covers_place:
@@ -83,8 +85,20 @@ def find_help(directory: Directory, query: MatchQuery, answers: Iterable[str] = 
             chosen.append(found)
         else:
             others.append(found)
-    return FindHelp(query, location, from_words, result, suggestion, words, did_you_mean,
-                    tuple(chosen), tuple(others), tuple(partial), facet_counts(result))
+    return FindHelp(
+        query,
+        location,
+        from_words,
+        result,
+        suggestion,
+        words,
+        did_you_mean,
+        tuple(chosen),
+        tuple(others),
+        tuple(partial),
+        facet_counts(result),
+    )
+
 
 def facet_counts(result: Match) -> dict[str, dict[str, int]]:
     """How many of the agencies covering the place offer each level, age group and need."""

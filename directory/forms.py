@@ -1,4 +1,4 @@
-"""What people typed into the site's forms, kept as typed, and the small filter parsers of the pages.
+"""What people typed into the site's forms, kept as typed, and the pages' small filter parsers.
 
 `FindHelpForm` holds the raw values so the page can show them back even when they can't be
 used; the domain parsers (`MatchQuery.from_args`) decide what they mean. Pure: no Flask.
@@ -46,7 +46,9 @@ class FindHelpForm:
     @classmethod
     def from_args(cls, args) -> FindHelpForm:
         needs = [piece.strip() for value in _values(args, "need") for piece in value.split(",")]
-        answers = frozenset(key for key in QUESTIONS if _one(args, key).lower() not in ("", "0", "no", "false"))
+        answers = frozenset(
+            key for key in QUESTIONS if _one(args, key).lower() not in ("", "0", "no", "false")
+        )
         return cls(
             near=_one(args, "near"),
             age=_one(args, "age").lower(),
@@ -59,15 +61,26 @@ class FindHelpForm:
 
     @property
     def is_submitted(self) -> bool:
-        return bool(self.near or self.age or self.years or self.needs or self.level or self.q
-                    or self.answers)
+        return bool(
+            self.near
+            or self.age
+            or self.years
+            or self.needs
+            or self.level
+            or self.q
+            or self.answers
+        )
 
     def params(self, **changes) -> dict[str, object]:
         """The search as URL parameters (for facet and did-you-mean links), with changes applied;
         a change to None removes the parameter."""
         params: dict[str, object] = {
-            "near": self.near, "age": self.age, "years": self.years, "need": list(self.needs),
-            "level": self.level, "q": self.q,
+            "near": self.near,
+            "age": self.age,
+            "years": self.years,
+            "need": list(self.needs),
+            "level": self.level,
+            "q": self.q,
         }
         params.update({key: "yes" for key in sorted(self.answers)})
         params.update(changes)
@@ -99,9 +112,11 @@ class CoverageQuery:
         return cls(level, age_group, need)
 
     def params(self) -> dict[str, str]:
-        params = {"level": self.level.value if self.level else "",
-                  "age": self.age_group.value if self.age_group else "",
-                  "need": self.need or ""}
+        params = {
+            "level": self.level.value if self.level else "",
+            "age": self.age_group.value if self.age_group else "",
+            "need": self.need or "",
+        }
         return {key: value for key, value in params.items() if value}
 
     def describe(self, directory: Directory) -> str:
@@ -120,7 +135,9 @@ def _enum(enum_type, value: str, name: str, expected: str):
     try:
         return enum_type(value.lower())
     except ValueError:
-        raise BadInput(f'Unknown {name} "{value[:40]}"; use {expected}.', code=f"bad_{name}") from None
+        raise BadInput(
+            f'Unknown {name} "{value[:40]}"; use {expected}.', code=f"bad_{name}"
+        ) from None
 
 
 def label_list(labels: Iterable[str]) -> str:

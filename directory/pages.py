@@ -43,19 +43,26 @@ COOKIE_LIMIT = 3800  # bytes: browsers drop cookies over about 4 KB
 def home():
     directory = current_directory()
     form = FindHelpForm.from_args(request.args)
-    context = {"form": form, "questions": QUESTIONS, "administrative_why": ADMINISTRATIVE_WHY,
-               "blended_why": BLENDED_WHY, "decided_by": DECIDED_BY,
-               "referrals": _stored_list(directory)}
+    context = {
+        "form": form,
+        "questions": QUESTIONS,
+        "administrative_why": ADMINISTRATIVE_WHY,
+        "blended_why": BLENDED_WHY,
+        "decided_by": DECIDED_BY,
+        "referrals": _stored_list(directory),
+    }
     if not form.is_submitted:
         return render_template("home.html", **context)
     try:
         query = MatchQuery.from_args(request.args, directory)
         answer = find_help(directory, query, form.answers, search_words)
     except (BadInput, PlaceNotFound) as error:
-        problem = {"message": getattr(error, "message", str(error)),
-                   "suggestions": getattr(error, "suggestions", ()),
-                   "choices": getattr(error, "choices", ()),
-                   "field": _field_for(error)}
+        problem = {
+            "message": getattr(error, "message", str(error)),
+            "suggestions": getattr(error, "suggestions", ()),
+            "choices": getattr(error, "choices", ()),
+            "field": _field_for(error),
+        }
         return render_template("home.html", problem=problem, **context), 400
     template = "results.html" if answer.is_in_area else "outside.html"
     response = current_app.make_response(render_template(template, answer=answer, **context))
@@ -77,13 +84,20 @@ def agency(agency_id: str):
     directory = current_directory()
     found = directory.agencies_by_id.get(agency_id)
     if found is None:
-        raise NotFound(f'No agency or support has the id "{agency_id[:80]}".', code="unknown_agency")
+        raise NotFound(
+            f'No agency or support has the id "{agency_id[:80]}".', code="unknown_agency"
+        )
     picture = map_picture(directory.atlas.areas_drawing())
     shown = {area.area_id for area in picture.areas}
     marked = frozenset(found.area_ids) & shown
-    return render_template("agency.html", agency=found, picture=picture, marked=marked,
-                           view_box=view_box_around(picture, marked),
-                           referrals=_stored_list(directory))
+    return render_template(
+        "agency.html",
+        agency=found,
+        picture=picture,
+        marked=marked,
+        view_box=view_box_around(picture, marked),
+        referrals=_stored_list(directory),
+    )
 
 
 # -- referral list ---------------------------------------------------------------------------
@@ -96,8 +110,9 @@ def _may_store() -> bool:
 
 
 def _stored_list(directory) -> ReferralList:
-    return ReferralList.from_query_string(request.cookies.get(LIST_COOKIE, ""),
-                                          directory.agencies_by_id)
+    return ReferralList.from_query_string(
+        request.cookies.get(LIST_COOKIE, ""), directory.agencies_by_id
+    )
 
 
 def _request_list(directory) -> ReferralList:
@@ -113,8 +128,9 @@ def _remember(response: Response, referrals: ReferralList) -> Response:
     value = referrals.query_string()
     if value and len(value) <= COOKIE_LIMIT:
         # A session cookie: it goes when the browser closes, which suits shared computers.
-        response.set_cookie(LIST_COOKIE, value, path="/", samesite="Strict", httponly=True,
-                            secure=request.is_secure)
+        response.set_cookie(
+            LIST_COOKIE, value, path="/", samesite="Strict", httponly=True, secure=request.is_secure
+        )
     else:
         response.delete_cookie(LIST_COOKIE, path="/")
     return response
@@ -136,10 +152,12 @@ def referral_list():
     for agency_id in request.args.getlist("add"):
         referrals, changed = referrals.add(agency_id, known), True
     if request.args.get("who.new", "").strip():
-        referrals = referrals.add_own_support(request.args.get("who.new", ""),
-                                              request.args.get("rel.new", ""),
-                                              request.args.get("phone.new", ""),
-                                              request.args.get("note.new", ""))
+        referrals = referrals.add_own_support(
+            request.args.get("who.new", ""),
+            request.args.get("rel.new", ""),
+            request.args.get("phone.new", ""),
+            request.args.get("note.new", ""),
+        )
         changed = True
     operation = request.args.get("op")
     if operation:
@@ -154,12 +172,18 @@ def referral_list():
         return _remember(redirect(_list_url(referrals) + fragment, code=303), referrals)
     if not ReferralList.has_items_in(request.args) and referrals:
         return redirect(_list_url(referrals), code=303)  # the URL is the share link
-    share_url = _list_url(referrals).replace(url_for("pages.referral_list"),
-                                             url_for("pages.referral_list", _external=True), 1)
-    response = current_app.make_response(render_template(
-        "list.html", referrals=referrals, share_url=share_url,
-        print_url=_list_url(referrals, "pages.referral_print"),
-        csv_url=_list_url(referrals, "pages.referral_csv")))
+    share_url = _list_url(referrals).replace(
+        url_for("pages.referral_list"), url_for("pages.referral_list", _external=True), 1
+    )
+    response = current_app.make_response(
+        render_template(
+            "list.html",
+            referrals=referrals,
+            share_url=share_url,
+            print_url=_list_url(referrals, "pages.referral_print"),
+            csv_url=_list_url(referrals, "pages.referral_csv"),
+        )
+    )
     response.headers["Cache-Control"] = "no-store"
     return _remember(response, referrals)
 
@@ -168,8 +192,9 @@ def referral_list():
 def referral_print():
     directory = current_directory()
     referrals = ReferralList.from_args(request.args, directory.agencies_by_id)
-    response = current_app.make_response(render_template(
-        "list_print.html", referrals=referrals, list_url=_list_url(referrals)))
+    response = current_app.make_response(
+        render_template("list_print.html", referrals=referrals, list_url=_list_url(referrals))
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -184,7 +209,6 @@ def referral_csv_download():
     return response
 
 
-
 # -- coverage --------------------------------------------------------------------------------
 
 
@@ -196,10 +220,16 @@ def coverage_page():
     picture = map_picture(directory.atlas.areas_drawing())
     sources = {directory.atlas.shape_source(area.area_id) for area in picture.areas}
     return render_template(
-        "coverage.html", query=query, coverage=result, picture=picture,
-        by_area=result.by_area(), combos=[(combo_key(*c), *c) for c in COMBOS], flag_for=flag_for,
+        "coverage.html",
+        query=query,
+        coverage=result,
+        picture=picture,
+        by_area=result.by_area(),
+        combos=[(combo_key(*c), *c) for c in COMBOS],
+        flag_for=flag_for,
         approximate=any(source.startswith(("Derived", "Outline")) for source in sources),
-        sources=sorted(s for s in sources if s))
+        sources=sorted(s for s in sources if s),
+    )
 
 
 @bp.get("/coverage.csv")

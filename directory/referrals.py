@@ -1,4 +1,4 @@
-"""A coordinator's referral list, kept in the URL (and a copy in a browser cookie), never on the server.
+"""A coordinator's referral list: in the URL (and a copy in a browser cookie), never on the server.
 
 The list is a sequence of items: an agency or support from the directory, or one of the
 person's own natural supports typed in by the coordinator (a relative, a neighbour, a faith
@@ -50,14 +50,16 @@ class ReferralItem:
 
 @dataclass(frozen=True, slots=True)
 class ReferralList:
-    """The items in order, and how many were dropped while decoding (unknown ids, over the limit)."""
+    """The items in order, and how many were dropped while decoding (unknown ids, too many)."""
 
     items: tuple[ReferralItem, ...] = ()
     dropped: int = 0
 
     @classmethod
-    def from_pairs(cls, pairs: Iterable[tuple[str, str]], known_ids: Collection[str]) -> ReferralList:
-        """Decode indexed parameters; other parameters are ignored, positions only give the order."""
+    def from_pairs(
+        cls, pairs: Iterable[tuple[str, str]], known_ids: Collection[str]
+    ) -> ReferralList:
+        """Decode indexed parameters; others are ignored, and positions only give the order."""
         rows: dict[int, dict[str, str]] = {}
         for key, value in pairs:
             found = _KEY.match(key)
@@ -74,8 +76,12 @@ class ReferralList:
                     continue
                 item = ReferralItem(agency_id=agency_id, note=row.get("note", ""))
             elif row.get("who"):
-                item = ReferralItem(who=row["who"], relationship=row.get("rel", ""),
-                                    phone=row.get("phone", ""), note=row.get("note", ""))
+                item = ReferralItem(
+                    who=row["who"],
+                    relationship=row.get("rel", ""),
+                    phone=row.get("phone", ""),
+                    note=row.get("note", ""),
+                )
             else:
                 continue  # a note without an item, or an emptied "who": nothing to keep
             items.append(item)
@@ -99,7 +105,7 @@ class ReferralList:
 
     @staticmethod
     def has_items_in(args) -> bool:
-        """True when the args carry any list parameter (so they, not a stored copy, are the list)."""
+        """True when the args carry a list parameter (so they, not a stored copy, are the list)."""
         return any(_KEY.match(key) for key in args.keys())
 
     # -- encoding ------------------------------------------------------------------------------
@@ -133,19 +139,21 @@ class ReferralList:
             return self
         return replace(self, items=self.items + (ReferralItem(agency_id=agency_id),))
 
-    def add_own_support(self, who: str, relationship: str = "", phone: str = "",
-                        note: str = "") -> ReferralList:
+    def add_own_support(
+        self, who: str, relationship: str = "", phone: str = "", note: str = ""
+    ) -> ReferralList:
         who = clean(who)
         if not who or len(self) >= MAX_ITEMS:
             return self
-        item = ReferralItem(who=who, relationship=clean(relationship), phone=clean(phone),
-                            note=clean(note))
+        item = ReferralItem(
+            who=who, relationship=clean(relationship), phone=clean(phone), note=clean(note)
+        )
         return replace(self, items=self.items + (item,))
 
     def remove(self, position: int) -> ReferralList:
         if not 0 <= position < len(self):
             return self
-        return replace(self, items=self.items[:position] + self.items[position + 1:])
+        return replace(self, items=self.items[:position] + self.items[position + 1 :])
 
     def move(self, position: int, delta: int) -> ReferralList:
         """Move one item up (delta -1) or down (+1); moving past either end changes nothing."""
@@ -157,7 +165,7 @@ class ReferralList:
         return replace(self, items=tuple(items))
 
     def apply(self, operation: str) -> ReferralList:
-        """A form button's value: "up.2", "down.2", "remove.2", "clear"; anything else is ignored."""
+        """A form button's value: "up.2", "down.2", "remove.2", "clear"; others are ignored."""
         if operation == "clear":
             return ReferralList()
         name, _, position = (operation or "").partition(".")

@@ -22,7 +22,9 @@ def agency_json(agency: Agency, directory: Directory, distance_km: float | None 
         "areas": list(agency.area_ids),
         "area_names": [directory.area_name(area_id) for area_id in agency.area_ids],
         "needs": sorted(agency.needs),
-        "distance_km": None if distance_km is None or not math.isfinite(distance_km) else round(distance_km, 2),
+        "distance_km": None
+        if distance_km is None or not math.isfinite(distance_km)
+        else round(distance_km, 2),
         "address": agency.address or None,
         "lat": agency.latitude,
         "lon": agency.longitude,
@@ -49,14 +51,20 @@ def match_json(result, directory: Directory) -> dict:
             "level": result.level.value if result.level else None,
         },
         "agencies": [
-            dict(agency_json(found.agency, directory, found.distance_km),
-                 needs_met=list(found.needs_met), offers_level=found.offers_level,
-                 covers_place=found.covers_place)
+            dict(
+                agency_json(found.agency, directory, found.distance_km),
+                needs_met=list(found.needs_met),
+                offers_level=found.offers_level,
+                covers_place=found.covers_place,
+            )
             for found in result.agencies
         ],
         "informal": [
-            dict(agency_json(found.agency, directory, found.distance_km),
-                 needs_met=list(found.needs_met), covers_place=found.covers_place)
+            dict(
+                agency_json(found.agency, directory, found.distance_km),
+                needs_met=list(found.needs_met),
+                covers_place=found.covers_place,
+            )
             for found in result.informal
         ],
         "gaps": [gap.to_json() for gap in result.gaps],
@@ -78,17 +86,35 @@ def coverage_geojson(coverage, atlas) -> dict:
         properties = dict(feature["properties"])
         if area is not None:
             properties.update(
-                count=area["count"], flag=area["flag"], providers=area["providers"],
+                count=area["count"],
+                flag=area["flag"],
+                providers=area["providers"],
                 **{key: value["count"] for key, value in area["by_combo"].items()},
             )
         features.append(dict(feature, properties=properties))
     filters = coverage.to_json()["filters"]
-    return {"type": "FeatureCollection", "filters": filters, "overlap_at": coverage.overlap_at,
-            "features": features}
+    return {
+        "type": "FeatureCollection",
+        "filters": filters,
+        "overlap_at": coverage.overlap_at,
+        "features": features,
+    }
 
 
-REFERRAL_COLUMNS = ("position", "kind", "id", "name", "phone", "levels", "age_groups",
-                    "service_areas", "how_to_refer", "verified_on", "relationship", "note")
+REFERRAL_COLUMNS = (
+    "position",
+    "kind",
+    "id",
+    "name",
+    "phone",
+    "levels",
+    "age_groups",
+    "service_areas",
+    "how_to_refer",
+    "verified_on",
+    "relationship",
+    "note",
+)
 
 
 def referral_rows(referrals, directory: Directory) -> list[dict[str, str]]:
@@ -98,7 +124,9 @@ def referral_rows(referrals, directory: Directory) -> list[dict[str, str]]:
         agency = directory.agencies_by_id.get(item.agency_id) if item.agency_id else None
         if agency is not None:
             row = {
-                "kind": agency.kind.value, "id": agency.id, "name": agency.name,
+                "kind": agency.kind.value,
+                "id": agency.id,
+                "name": agency.name,
                 "phone": ", ".join(agency.phones),
                 "levels": "; ".join(sorted(level.value for level in agency.levels)),
                 "age_groups": "; ".join(sorted(group.value for group in agency.age_groups)),
@@ -108,9 +136,18 @@ def referral_rows(referrals, directory: Directory) -> list[dict[str, str]]:
                 "relationship": "",
             }
         else:
-            row = {"kind": "own support", "id": "", "name": item.who, "phone": item.phone,
-                   "levels": "", "age_groups": "", "service_areas": "", "how_to_refer": "",
-                   "verified_on": "", "relationship": item.relationship}
+            row = {
+                "kind": "own support",
+                "id": "",
+                "name": item.who,
+                "phone": item.phone,
+                "levels": "",
+                "age_groups": "",
+                "service_areas": "",
+                "how_to_refer": "",
+                "verified_on": "",
+                "relationship": item.relationship,
+            }
         row.update(position=str(position), note=item.note)
         rows.append(row)
     return rows
@@ -142,10 +179,15 @@ def find_help_json(answer, directory: Directory) -> dict:
         query = answer.query
         payload = {
             "location": answer.location.to_json(),
-            "filters": {"age_group": query.age_group.value if query.age_group else None,
-                        "years": query.years, "needs": list(query.needs + answer.needs_from_words),
-                        "level": query.level.value if query.level else None},
-            "agencies": [], "informal": [], "gaps": [],
+            "filters": {
+                "age_group": query.age_group.value if query.age_group else None,
+                "years": query.years,
+                "needs": list(query.needs + answer.needs_from_words),
+                "level": query.level.value if query.level else None,
+            },
+            "agencies": [],
+            "informal": [],
+            "gaps": [],
         }
     payload["needs_from_words"] = list(answer.needs_from_words)
     payload["did_you_mean"] = answer.did_you_mean

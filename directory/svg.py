@@ -71,14 +71,28 @@ def map_picture(drawing) -> MapPicture:
             point = biggest.representative_point()
             x, y, size = point.x, point.y, sum(ring.area for ring in rings)
             boxes = [ring.bounds for ring in rings]
-            bounds = (min(b[0] for b in boxes), min(b[1] for b in boxes),
-                      max(b[2] for b in boxes), max(b[3] for b in boxes))
+            bounds = (
+                min(b[0] for b in boxes),
+                min(b[1] for b in boxes),
+                max(b[2] for b in boxes),
+                max(b[3] for b in boxes),
+            )
         else:
             x, y, size, bounds = 0.0, 0.0, 0.0, (0.0, 0.0, 0.0, 0.0)
-        areas.append(MapArea(path.area_id, path.name, path.parent, path.depth, path.d,
-                             round(x, 1), round(y, 1), size, bounds))
+        areas.append(
+            MapArea(
+                path.area_id,
+                path.name,
+                path.parent,
+                path.depth,
+                path.d,
+                round(x, 1),
+                round(y, 1),
+                size,
+                bounds,
+            )
+        )
     return MapPicture(drawing.view_box, drawing.width, drawing.height, tuple(areas))
-
 
 
 def view_box_around(picture: MapPicture, area_ids: Iterable[str], min_share: float = 0.4) -> str:

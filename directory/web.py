@@ -47,8 +47,12 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def template_helpers():
-        return {"directory": current_directory(), "tel_uri": tel_uri, "today": date.today(),
-                "referral_count": referral_count}
+        return {
+            "directory": current_directory(),
+            "tel_uri": tel_uri,
+            "today": date.today(),
+            "referral_count": referral_count,
+        }
 
 
 def referral_count() -> int:
@@ -70,5 +74,9 @@ def search_words(directory: Directory, text: str, location=None):
         return None
     from .search import SearchQuery, search
 
-    areas = (location.areas[-1],) if location is not None and location.in_area and location.areas else ()
+    areas = (
+        (location.areas[-1],)
+        if location is not None and location.in_area and location.areas
+        else ()
+    )
     return search(directory, SearchQuery(text=text, areas=areas, page_size=5), location)

@@ -1,4 +1,4 @@
-"""The JSON API through the Flask test client, every response checked against /api/v1/openapi.json."""
+"""The JSON API through the test client; every response is checked against the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -47,23 +47,34 @@ def _absolute_refs(node):
 
 def test_openapi_document_describes_every_endpoint(openapi):
     assert openapi["openapi"].startswith("3.1")
-    assert set(openapi["paths"]) >= {"/locate", "/match", "/search", "/agencies/{agency_id}",
-                                     "/coverage", "/areas.geojson"}
+    assert set(openapi["paths"]) >= {
+        "/locate",
+        "/match",
+        "/search",
+        "/agencies/{agency_id}",
+        "/coverage",
+        "/areas.geojson",
+    }
     assert openapi["servers"] == [{"url": "/api/v1"}]
 
 
 def test_locate_zip_inside_and_outside(client, openapi):
     body = check(client, openapi, "/api/v1/locate", "/locate", q="15213")
-    assert body["areas"] == ["allegheny-county", "pittsburgh", "oakland"] and body["in_area"] is True
+    assert (
+        body["areas"] == ["allegheny-county", "pittsburgh", "oakland"] and body["in_area"] is True
+    )
     outside = check(client, openapi, "/api/v1/locate", "/locate", q="16066")
     assert outside["in_area"] is False and outside["areas"] == []
 
 
-@pytest.mark.parametrize(("q", "message"), [
-    ("", "Enter a ZIP code, town or address in Allegheny County."),
-    ("Sprngfield", 'We couldn\'t find "Sprngfield".'),
-    ("<script>x</script>", "We couldn't find"),
-])
+@pytest.mark.parametrize(
+    ("q", "message"),
+    [
+        ("", "Enter a ZIP code, town or address in Allegheny County."),
+        ("Sprngfield", 'We couldn\'t find "Sprngfield".'),
+        ("<script>x</script>", "We couldn't find"),
+    ],
+)
 def test_locate_nonsense_is_a_400_bad_place(client, openapi, q, message):
     body = check(client, openapi, "/api/v1/locate", "/locate", 400, q=q)
     assert body["error"]["code"] == "bad_place"
@@ -71,26 +82,45 @@ def test_locate_nonsense_is_a_400_bad_place(client, openapi, q, message):
 
 
 def test_match_15213_child_mental_health(client, openapi):
-    body = check(client, openapi, "/api/v1/match", "/match",
-                 near="15213", age="child", need="mental-health")
+    body = check(
+        client, openapi, "/api/v1/match", "/match", near="15213", age="child", need="mental-health"
+    )
     ids = [agency["id"] for agency in body["agencies"]]
     assert "western-psychiatric-institute-and-clinic" in ids and "pressley-ridge" in ids
     assert all("child" in agency["age_groups"] for agency in body["agencies"])
-    assert body["filters"] == {"age_group": "child", "years": None, "needs": ["mental-health"],
-                               "level": None}
+    assert body["filters"] == {
+        "age_group": "child",
+        "years": None,
+        "needs": ["mental-health"],
+        "level": None,
+    }
 
 
 def test_match_words_add_needs_and_screener_suggests(client, openapi):
-    body = check(client, openapi, "/api/v1/match", "/match", near="Homestead", q="rent help",
-                 hospitalised="yes")
+    body = check(
+        client,
+        openapi,
+        "/api/v1/match",
+        "/match",
+        near="Homestead",
+        q="rent help",
+        hospitalised="yes",
+    )
     assert body["needs_from_words"] == ["housing"]
     assert body["filters"]["needs"] == ["housing"]
     assert body["suggestion"]["level"] == "blended"
 
 
 def test_match_reports_gaps_with_alternatives(client, openapi):
-    body = check(client, openapi, "/api/v1/match", "/match", near="Homestead", age="child",
-                 need="substance-use")
+    body = check(
+        client,
+        openapi,
+        "/api/v1/match",
+        "/match",
+        near="Homestead",
+        age="child",
+        need="substance-use",
+    )
     gap = next(g for g in body["gaps"] if g.get("need") == "substance-use")
     assert gap["kind"] == "gap" and gap["alternatives"]
 
@@ -101,22 +131,33 @@ def test_match_outside_the_region_is_an_empty_answer_not_an_error(client, openap
     assert body["agencies"] == [] and body["gaps"] == []
 
 
-@pytest.mark.parametrize(("params", "code"), [
-    ({}, "missing_place"),
-    ({"near": "15213", "age": "teen"}, "bad_age"),
-    ({"near": "15213", "need": "flying"}, "bad_need"),
-    ({"near": "15213", "level": "max"}, "bad_level"),
-    ({"near": "15213", "years": "200"}, "bad_age"),
-    ({"near": "Nowheresville"}, "bad_place"),
-])
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({}, "missing_place"),
+        ({"near": "15213", "age": "teen"}, "bad_age"),
+        ({"near": "15213", "need": "flying"}, "bad_need"),
+        ({"near": "15213", "level": "max"}, "bad_level"),
+        ({"near": "15213", "years": "200"}, "bad_age"),
+        ({"near": "Nowheresville"}, "bad_place"),
+    ],
+)
 def test_match_errors_are_json_with_a_code(client, openapi, params, code):
     body = check(client, openapi, "/api/v1/match", "/match", 400, **params)
     assert body["error"]["code"] == code
 
 
 def test_search_text_filters_facets_and_pages(client, openapi):
-    body = check(client, openapi, "/api/v1/search", "/search", q="psychiatrist", age="child",
-                 kind="formal", page_size="3")
+    body = check(
+        client,
+        openapi,
+        "/api/v1/search",
+        "/search",
+        q="psychiatrist",
+        age="child",
+        kind="formal",
+        page_size="3",
+    )
     assert body["total"] >= 3 and len(body["agencies"]) == 3 and body["pages"] >= 1
     assert all("child" in agency["age_groups"] for agency in body["agencies"])
     assert body["facets"]["kind"]["formal"] == body["total"]
@@ -133,11 +174,14 @@ def test_search_treats_hostile_text_as_words(client, openapi, q):
     check(client, openapi, "/api/v1/search", "/search", q=q)
 
 
-@pytest.mark.parametrize(("params", "code"), [
-    ({"level": "mega"}, "bad_level"),
-    ({"area": "atlantis"}, "bad_area"),
-    ({"page": "0"}, "bad_page"),
-])
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({"level": "mega"}, "bad_level"),
+        ({"area": "atlantis"}, "bad_area"),
+        ({"page": "0"}, "bad_page"),
+    ],
+)
 def test_search_errors(client, openapi, params, code):
     body = check(client, openapi, "/api/v1/search", "/search", 400, **params)
     assert body["error"]["code"] == code
