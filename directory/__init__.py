@@ -12,7 +12,7 @@ from .config import DEFAULTS, STATIC_DIR, TEMPLATES_DIR
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; `overrides` beat DIRECTORY_* environment variables, which beat defaults."""
-    from . import api, errors, hsds_api, limits, pages, web
+    from . import api, errors, hsds_api, limits, pages, responses, web
     from .catalog import DirectoryHolder
 
     app = Flask(__name__, template_folder=str(TEMPLATES_DIR), static_folder=str(STATIC_DIR))
@@ -27,6 +27,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     web.init_app(app)
     limits.init_app(app)
+    responses.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(hsds_api.bp, url_prefix="/hsds")

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import shapely
 from shapely.geometry import MultiPoint, Point, shape
 from shapely.geometry.base import BaseGeometry
@@ -131,6 +132,7 @@ class AreaIndex:
             shapely.prepare(geom)
         self.rank = rank
         self.tree = STRtree(self.geoms)
+        self.geom_array = np.array(self.geoms, dtype=object)  # for vectorised distance calls
 
     def containing(self, lon: float, lat: float) -> list[str]:
         """Ids whose shape covers the point (a boundary point counts as inside), broadest first."""

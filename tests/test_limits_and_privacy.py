@@ -60,3 +60,20 @@ def test_logs_never_hold_the_place_needs_or_words_a_person_typed(caplog):
                      for record in caplog.records)
     assert MARKER not in text
     assert "RuntimeError" in text  # the error itself is still logged, without its arguments
+
+
+def test_pages_and_data_carry_etags_and_answer_304_when_unchanged(client):
+    first = client.get("/api/v1/agencies/hsao")
+    etag = first.headers["ETag"]
+    again = client.get("/api/v1/agencies/hsao", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+
+
+def test_text_responses_are_gzipped_when_the_client_accepts_it(client):
+    import gzip
+
+    plain = client.get("/")
+    zipped = client.get("/", headers={"Accept-Encoding": "gzip, deflate"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.get_data()) == plain.get_data()
+    assert "Accept-Encoding" in zipped.headers["Vary"]
