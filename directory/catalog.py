@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -106,7 +108,11 @@ class Directory:
         return ((today or date.today()) - agency.verified_on).days > limit
 
     def status(self) -> dict:
-        """Counts and data health, for /healthz and `directory check-data`."""
+        """Counts and data health, for /healthz and `directory check-data` (a copy each call)."""
+        return copy.deepcopy(self._status)
+
+    @cached_property
+    def _status(self) -> dict:
         oldest, newest = self.verified_range()
         return {
             "agencies": len(self.formal_agencies),

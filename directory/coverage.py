@@ -7,9 +7,10 @@ import io
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 from .catalog import Directory
-from .matching import area_tree
-from .records import AgeGroup, Level
+from .records import AgeGroup, Agency, Kind, Level
 
 GAP, FRAGILE, COVERED, OVERLAP = "gap", "fragile", "covered", "overlap"
 COMBOS: tuple[tuple[Level, AgeGroup], ...] = tuple((lvl, grp) for lvl in Level for grp in AgeGroup)
@@ -34,14 +35,21 @@ class AreaCoverage:
     name: str
     parent: str | None
     depth: int
-    providers: tuple[str, ...]  # agency ids covering the whole area under the chosen filters
+    positions: np.ndarray  # agencies covering the whole area under the chosen filters
+    agencies: tuple[Agency, ...]  # the directory's agencies, by position
     flag: str
     by_combo: dict[str, int]  # "blended-child" -> providers offering that level to that age group
     by_need: dict[str, int]  # need code -> providers (under the chosen level/age filters)
 
     @property
     def count(self) -> int:
-        return len(self.providers)
+        return int(self.positions.size)
+
+    @property
+    def providers(self) -> tuple[str, ...]:
+        """Ids of the covering agencies, by name (built only when a page or export asks)."""
+        found = [self.agencies[p] for p in self.positions.tolist()]
+        return tuple(a.id for a in sorted(found, key=lambda a: a.name))
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,40 +119,51 @@ def coverage(
 def _coverage(directory: Directory, level: Level | None, age_group: AgeGroup | None,
               need: str | None) -> Coverage:
     overlap_at = int(directory.settings.get("OVERLAP_AT", 3))
-    tree = area_tree(directory)
-    formal = directory.formal_agencies
-    # Id sets per closed-vocabulary value: counting is then set intersection, not loops.
-    offers: dict[tuple[Level, AgeGroup], frozenset[str]] = {
-        combo: frozenset(a.id for a in formal if combo[0] in a.levels and combo[1] in a.age_groups)
-        for combo in COMBOS
+    filters = directory.filters
+    formal = filters.mask("kind", [Kind.FORMAL.value])
+    # Counting is mask arithmetic over precomputed sets, not loops over agencies.
+    offers = {
+        combo_key(lvl, grp): formal & filters.mask("level", [lvl.value]) & filters.mask("age_group", [grp.value])
+        for lvl, grp in COMBOS
     }
-    by_need = {code: frozenset(a.id for a in formal if code in a.needs) for code in directory.needs_by_code}
-    chosen = frozenset(a.id for a in formal)
-    if level is not None:
-        chosen &= frozenset(a.id for a in formal if level in a.levels)
-    if age_group is not None:
-        chosen &= frozenset(a.id for a in formal if age_group in a.age_groups)
-    if need is not None:
-        chosen &= by_need.get(need, frozenset())
     # Needs are counted under the level and age filters, not the need filter itself.
-    need_base = frozenset(a.id for a in formal
-                          if (level is None or level in a.levels)
-                          and (age_group is None or age_group in a.age_groups))
+    need_base = formal.copy()
+    if level is not None:
+        need_base &= filters.mask("level", [level.value])
+    if age_group is not None:
+        need_base &= filters.mask("age_group", [age_group.value])
+    chosen = need_base & filters.mask("need", [need]) if need is not None else need_base
     areas = []
-    for area_id in tree.in_display_order():
-        covering = tree.covering(area_id)
-        providers = covering & chosen
-        area = tree.areas[area_id]
+    for area_id, depth in areas_in_display_order(filters.links):
+        covering = filters.covering([area_id])
+        positions = np.flatnonzero(covering & chosen)
+        area = directory.areas_by_id[area_id]
+        need_counts = filters.counts("need", covering & need_base)
         areas.append(
             AreaCoverage(
                 area_id=area_id,
                 name=area.name,
                 parent=area.parent,
-                depth=tree.depth(area_id),
-                providers=tuple(sorted(providers, key=lambda i: directory.agencies_by_id[i].name)),
-                flag=flag_for(len(providers), overlap_at),
-                by_combo={combo_key(*combo): len(covering & ids) for combo, ids in offers.items()},
-                by_need={code: len(covering & need_base & ids) for code, ids in by_need.items()},
+                depth=depth,
+                positions=positions,
+                agencies=filters.agencies,
+                flag=flag_for(positions.size, overlap_at),
+                by_combo={key: int(np.count_nonzero(covering & mask)) for key, mask in offers.items()},
+                by_need={code: need_counts.get(code, 0) for code in directory.needs_by_code},
             )
         )
     return Coverage(level, age_group, need, overlap_at, tuple(areas))
+
+
+def areas_in_display_order(links) -> list[tuple[str, int]]:
+    """(area id, depth) depth-first from the root, each broad area followed by its small places."""
+    children: dict[str | None, list[str]] = {}
+    for area_id in links.order:
+        children.setdefault(links.parent[area_id], []).append(area_id)
+    order: list[tuple[str, int]] = []
+    stack = [(area_id, 0) for area_id in reversed(children.get(None, []))]
+    while stack:
+        area_id, depth = stack.pop()
+        order.append((area_id, depth))
+        stack.extend((child, depth + 1) for child in reversed(children.get(area_id, [])))
+    return order

@@ -158,6 +158,8 @@ class FilterSets:
     facets: Mapping[str, Facet]
     links: AreaLinks
     listed_in: Mapping[str, np.ndarray]  # area -> positions of the agencies listing it
+    points: tuple[np.ndarray, np.ndarray] = (_NONE, _NONE)  # lat, lon per position (NaN: none)
+    listed_pairs: tuple[np.ndarray, np.ndarray] = (_NONE, _NONE)  # (position, area number)
 
     @classmethod
     def build(cls, agencies: Sequence[Agency], areas: Iterable[Area],
@@ -195,12 +197,19 @@ class FilterSets:
         for n, agency in enumerate(agencies):
             for area_id in agency.area_ids:
                 listing.setdefault(area_id, []).append(n)
+        area_number = {area_id: n for n, area_id in enumerate(links.order)}
+        pairs = [(n, area_number[a]) for n, agency in enumerate(agencies)
+                 for a in agency.area_ids if a in area_number]
         return cls(
             agencies=agencies,
             position={agency.id: n for n, agency in enumerate(agencies)},
             facets=facets,
             links=links,
             listed_in={k: np.array(v, dtype=np.int32) for k, v in listing.items()},
+            points=(np.array([a.latitude if a.has_point else np.nan for a in agencies], dtype=float),
+                    np.array([a.longitude if a.has_point else np.nan for a in agencies], dtype=float)),
+            listed_pairs=(np.array([p for p, _ in pairs], dtype=np.int32),
+                          np.array([a for _, a in pairs], dtype=np.int32)),
         )
 
     def __len__(self) -> int:
@@ -236,6 +245,40 @@ class FilterSets:
         for area_id in sorted(chain, key=self.links.depth):  # broadest first, deeper overwrite
             depth[self.listed_in.get(area_id, _NONE)] = self.links.depth(area_id) + 1
         return depth
+
+    def distances_km(self, positions: np.ndarray, lat: float, lon: float,
+                     area_km: Callable[[float, float, str], float] | None,
+                     locality: np.ndarray | None = None) -> np.ndarray:
+        """Km from a person to each agency at `positions`: to its office when known, else to
+        the nearest of its service areas (0 when it covers the person's place). The one place
+        search and matching measure distance."""
+        from geo.distance import haversine_km
+
+        lats, lons = self.points
+        result = np.full(positions.size, np.inf)
+        if positions.size == 0:
+            return result
+        has_point = ~np.isnan(lats[positions])
+        if has_point.any():
+            result[has_point] = haversine_km(lat, lon, lats[positions][has_point],
+                                             lons[positions][has_point])
+        rest = positions[~has_point]
+        if rest.size:
+            by_area = np.full(rest.size, np.inf)
+            if locality is not None:
+                by_area[locality[rest] > 0] = 0.0
+            if area_km is not None:
+                pair_position, pair_area = self.listed_pairs
+                slot = np.full(len(lats), -1, dtype=np.int64)
+                slot[rest] = np.arange(rest.size)
+                wanted = slot[pair_position] >= 0
+                areas = pair_area[wanted]
+                km = np.full(len(self.links.order), np.inf)
+                for area in np.unique(areas).tolist():
+                    km[area] = area_km(lat, lon, self.links.order[area])
+                np.minimum.at(by_area, slot[pair_position[wanted]], km[areas])
+            result[~has_point] = by_area
+        return result
 
     def agencies_in(self, mask: np.ndarray) -> list[Agency]:
         return [self.agencies[n] for n in np.flatnonzero(mask)]

@@ -8,14 +8,14 @@ whom. Pure: no Flask.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .catalog import Directory
 from .matching import AgencyMatch, Match, MatchQuery, match
-from .records import AgeGroup, Level
 from .screening import LevelSuggestion, suggest_level
 
 
@@ -48,6 +48,11 @@ class FindHelp:
         if self.match is not None:
             shown |= {found.agency.id for found in self.match.informal}
         return tuple(hit for hit in self.words.hits if hit.agency.id not in shown)
+
+    @property
+    def limit(self) -> int:
+        """How many of each group the page lists: "Show more" asks for the next page too."""
+        return self.query.page * self.query.page_size
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -96,18 +101,19 @@ def find_help(
         tuple(chosen),
         tuple(others),
         tuple(partial),
-        facet_counts(result),
+        facet_counts(directory, result),
     )
 
 
-def facet_counts(result: Match) -> dict[str, dict[str, int]]:
+def facet_counts(directory: Directory, result: Match) -> dict[str, dict[str, int]]:
     """How many of the agencies covering the place offer each level, age group and need."""
-    covering = [found.agency for found in result.agencies if found.covers_place]
-    levels = Counter(level.value for agency in covering for level in agency.levels)
-    groups = Counter(group.value for agency in covering for group in agency.age_groups)
-    needs = Counter(code for agency in covering for code in agency.needs)
+    filters = directory.filters
+    covering = np.zeros(len(filters), dtype=bool)
+    covering[[filters.position[found.id] for found in result.agencies if found.covers_place]] = True
+    needs = filters.counts("need", covering)
     return {
-        "level": {level.value: levels[level.value] for level in Level},
-        "age_group": {group.value: groups[group.value] for group in AgeGroup},
-        "need": dict(sorted(needs.items(), key=lambda pair: (-pair[1], pair[0]))),
+        "level": filters.counts("level", covering),
+        "age_group": filters.counts("age_group", covering),
+        "need": dict(sorted(((code, n) for code, n in needs.items() if n),
+                            key=lambda pair: (-pair[1], pair[0]))),
     }

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
 from geo.distance import haversine_km
 
-from .area_tree import AreaTree
 from .catalog import Directory
-from .records import AgeGroup, Agency, Level
+from .records import AgeGroup, Agency, Kind, Level
 
 NEAR_KM = 15.0  # informal supports with a point this close count as "nearby" even outside their areas
 ALTERNATIVES = 3  # how many alternatives a gap names
+NO_POSITIONS = np.zeros(0, dtype=np.int32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,32 +75,6 @@ class Match:
         return bool(getattr(self.location, "in_area", False))
 
 
-@lru_cache(maxsize=8)
-def area_tree(directory: Directory) -> AreaTree:
-    """The directory's area tree, built once per loaded directory."""
-    return AreaTree.build(directory.data.areas, directory.agencies)
-
-
-def distances_km(directory: Directory, lat: float, lon: float, agencies: Sequence[Agency]) -> list[float]:
-    """Distance to each agency: to its point when known, else to its nearest service area."""
-    result = [math.inf] * len(agencies)
-    with_point = [i for i, agency in enumerate(agencies) if agency.has_point]
-    if with_point:
-        lats = np.array([agencies[i].latitude for i in with_point], dtype=float)
-        lons = np.array([agencies[i].longitude for i in with_point], dtype=float)
-        for i, km in zip(with_point, haversine_km(lat, lon, lats, lons)):
-            result[i] = float(km)
-    area_km: dict[str, float] = {}
-    for i, agency in enumerate(agencies):
-        if agency.has_point:
-            continue
-        for area_id in agency.area_ids:
-            if area_id not in area_km:
-                area_km[area_id] = directory.atlas.distance_to_area_km(lat, lon, area_id)
-            result[i] = min(result[i], area_km[area_id])
-    return result
-
-
 def match(
     directory: Directory,
     location,
@@ -112,46 +84,47 @@ def match(
     age: int | None = None,
 ) -> Match:
     """Formal agencies serving the person's place and age group, ranked by needs met, then
-    level fit, then distance; informal supports nearby; and the gaps, each with alternatives.
+    level fit, then distance, then how local they are; informal supports nearby; and the
+    gaps, each with alternatives. Filters are the directory's precomputed masks, so the cost
+    grows with the agencies that serve the place, not with the whole directory.
     """
     needs = tuple(dict.fromkeys(needs))
     if age_group is None and age is not None:
         age_group = AgeGroup.CHILD if age < 18 else AgeGroup.ADULT
-    tree = area_tree(directory)
-    covering = tree.covering_place(location.areas) if location.in_area else frozenset()
+    if not location.in_area:
+        return Match(location, age_group, needs, level, age, (), (), ())
+    filters = directory.filters
+    covering = filters.covering(location.areas)
     # Typing a broad place ("Pittsburgh") also shows agencies serving part of it, ranked after.
-    specific = location.areas[-1] if location.areas else None
-    partial = tree.serving_part(specific) if (specific and location.in_area) else frozenset()
+    partial = filters.mask("area", location.areas[-1:]) & ~covering
+    fits = filters.mask("age_group", [age_group.value]) if age_group else filters.everyone()
+    locality = filters.locality(location.areas)
+    formal = filters.mask("kind", [Kind.FORMAL.value])
+    area_km = directory.atlas.distance_to_area_km
 
-    def fits_person(agency: Agency) -> bool:
-        return (age_group is None or age_group in agency.age_groups) and agency.serves_age(age)
-
-    formal = [a for a in directory.formal_agencies if (a.id in covering or a.id in partial) and fits_person(a)]
-    formal_km = distances_km(directory, location.lat, location.lon, formal)
-    # Among equals, an agency for the person's own small area comes before a region-wide one.
-    depth = {area_id: i for i, area_id in enumerate(location.areas)}
-
-    def localness(agency: Agency) -> int:
-        return max((depth[a] for a in agency.area_ids if a in depth), default=-1)
+    def ranked(mask: np.ndarray, level_wanted: Level | None) -> list[AgencyMatch]:
+        positions = np.flatnonzero(mask)
+        kms = filters.distances_km(positions, location.lat, location.lon, area_km, locality)
+        found = []
+        for position, km in zip(positions.tolist(), kms.tolist()):
+            agency = filters.agencies[position]
+            if agency.serves_age(age):
+                found.append(_agency_match(agency, km, needs, level_wanted, bool(covering[position])))
+        return found
 
     agencies = sorted(
-        (_agency_match(a, km, needs, level, a.id in covering) for a, km in zip(formal, formal_km)),
+        ranked(formal & fits & (covering | partial), level),
         key=lambda m: (not m.covers_place, -len(m.needs_met), not m.offers_level, m.distance_km,
-                       -localness(m.agency), m.agency.name),
+                       -int(locality[filters.position[m.id]]), m.agency.name),
     )
-
-    informal_candidates = [a for a in directory.informal_supports if fits_person(a)
-                           and (not needs or a.needs & set(needs))]
-    informal_km = distances_km(directory, location.lat, location.lon, informal_candidates)
-    informal = sorted(
-        (
-            _agency_match(a, km, needs, None, a.id in covering)
-            for a, km in zip(informal_candidates, informal_km)
-            if a.id in covering or km <= NEAR_KM
-        ),
-        key=lambda m: (-len(m.needs_met), not m.covers_place, m.distance_km, m.agency.name),
-    )
-    gaps = find_gaps(directory, location, tree, covering, age_group, needs, level, age) if location.in_area else ()
+    informal_mask = ~formal & fits
+    if needs:
+        informal_mask &= filters.mask("need", needs)
+    near = informal_mask & ~covering & ~np.isnan(filters.points[0])
+    informal = [m for m in ranked(informal_mask & (covering | near), None)
+                if m.covers_place or m.distance_km <= NEAR_KM]
+    informal.sort(key=lambda m: (-len(m.needs_met), not m.covers_place, m.distance_km, m.agency.name))
+    gaps = find_gaps(directory, location, covering, age_group, needs, level, age)
     return Match(location, age_group, needs, level, age, tuple(agencies), tuple(informal), tuple(gaps))
 
 
@@ -166,11 +139,42 @@ def _agency_match(agency: Agency, km: float, needs: Sequence[str], level: Level 
     )
 
 
+def nearest_outside(directory: Directory, location, providers: np.ndarray, covering: np.ndarray,
+                    limit: int = ALTERNATIVES) -> list[tuple[Agency, float]]:
+    """The `limit` providers nearest to the person among those not covering their place.
+
+    Area-only providers are found by walking the areas nearest first (the first area that
+    lists a provider is its nearest), so the cost depends on the areas, not on the agencies.
+    """
+    filters = directory.filters
+    outside = providers & ~covering
+    lats, lons = filters.points
+    found: dict[int, float] = {}
+    with_point = np.flatnonzero(outside & ~np.isnan(lats))
+    if with_point.size:
+        kms = haversine_km(location.lat, location.lon, lats[with_point], lons[with_point])
+        for i in np.argsort(kms)[:limit].tolist():
+            found[int(with_point[i])] = float(kms[i])
+    area_only = outside & np.isnan(lats)
+    if area_only.any():
+        by_distance = sorted(directory.atlas.distances_to_areas_km(location.lat, location.lon).items(),
+                             key=lambda pair: pair[1])
+        picked = 0
+        for area_id, km in by_distance:
+            if picked >= limit:
+                break
+            for position in filters.listed_in.get(area_id, NO_POSITIONS).tolist():
+                if area_only[position] and position not in found:
+                    found[position] = km
+                    picked += 1
+    ranked = sorted(found.items(), key=lambda pair: (pair[1], filters.agencies[pair[0]].name))
+    return [(filters.agencies[position], km) for position, km in ranked[:limit]]
+
+
 def find_gaps(
     directory: Directory,
     location,
-    tree: AreaTree,
-    covering: frozenset[str],
+    covering: np.ndarray,
     age_group: AgeGroup | None,
     needs: Sequence[str],
     level: Level | None,
@@ -179,29 +183,35 @@ def find_gaps(
     """For each requested need, and each level x age group the person could need: is it
     provided by an agency covering the place? If not, name the nearest alternatives.
     """
+    filters = directory.filters
     place = location.label or directory.area_name(location.areas[-1])
-    region_wide = tree.direct.get(tree.root_id, frozenset()) if tree.root_id else frozenset()
+    root_id = directory.atlas.root_id
+    region_wide = np.zeros(len(filters), dtype=bool)
+    if root_id:
+        region_wide[filters.listed_in.get(root_id, NO_POSITIONS)] = True
     groups = [age_group] if age_group else list(AgeGroup)
     levels = [level] if level else list(Level)
-    formal = [a for a in directory.formal_agencies if a.serves_age(age)]
+    formal = filters.mask("kind", [Kind.FORMAL.value])
     gaps: list[Gap] = []
 
-    def alternatives(providers: list[Agency]) -> tuple[AgencyMatch, ...]:
-        outside = [a for a in providers if a.id not in covering]
-        kms = distances_km(directory, location.lat, location.lon, outside)
-        ranked = sorted(zip(outside, kms), key=lambda pair: (pair[1], pair[0].name))
-        return tuple(_agency_match(a, km, needs, level, False) for a, km in ranked[:ALTERNATIVES])
+    def local_ones(providers: np.ndarray) -> list[Agency]:
+        return [a for a in filters.agencies_in(providers & covering) if a.serves_age(age)]
 
-    def covered_alternatives(providers: list[Agency]) -> tuple[AgencyMatch, ...]:
+    def alternatives(providers: np.ndarray) -> tuple[AgencyMatch, ...]:
+        return tuple(_agency_match(a, km, needs, level, False)
+                     for a, km in nearest_outside(directory, location, providers, covering))
+
+    def covered_alternatives(agencies: list[Agency]) -> tuple[AgencyMatch, ...]:
         return tuple(_agency_match(a, 0.0, needs, level, True)
-                     for a in sorted(providers, key=lambda a: a.name)[:ALTERNATIVES])
+                     for a in sorted(agencies, key=lambda a: a.name)[:ALTERNATIVES])
 
+    in_groups = filters.mask("age_group", [g.value for g in groups])
     for need in needs:
         label = directory.needs_by_code[need].label if need in directory.needs_by_code else need
-        providers = [a for a in formal if need in a.needs and any(g in a.age_groups for g in groups)]
-        local = [a for a in providers if a.id in covering]
-        if not local:
-            informal = [a for a in directory.informal_supports if need in a.needs and a.id in covering]
+        offering = filters.mask("need", [need])
+        providers = formal & in_groups & offering
+        if not local_ones(providers):
+            informal = filters.agencies_in(~formal & in_groups & covering & offering)
             alts = alternatives(providers) + covered_alternatives(informal)
             message = f"No service coordination agency serving {place} lists help with {label.lower()}"
             message += _for_groups(groups) + "."
@@ -210,15 +220,16 @@ def find_gaps(
 
     for lvl in levels:
         for group in groups:
-            providers = [a for a in formal if lvl in a.levels and group in a.age_groups]
-            local = [a for a in providers if a.id in covering]
+            providers = (formal & filters.mask("level", [lvl.value])
+                         & filters.mask("age_group", [group.value]))
+            local = local_ones(providers)
             what = f"{lvl.label} coordination for {group.label.lower()}"
             if not local:
                 alts = alternatives(providers)
                 message = f"No agency serving {place} offers {what}."
                 message += " " + _alternatives_sentence(alts) if alts else " No agency in the directory offers it."
                 gaps.append(Gap("gap", message, alts, level=lvl, age_group=group))
-            elif all(a.id in region_wide for a in local) and location.areas[-1] != tree.root_id:
+            elif location.areas[-1] != root_id and all(region_wide[filters.position[a.id]] for a in local):
                 area_name = directory.area_name(location.areas[-1])
                 alts = covered_alternatives(local)
                 names = ", ".join(alt.agency.name for alt in alts)
@@ -252,6 +263,8 @@ class MatchQuery:
     needs: tuple[str, ...] = ()
     level: Level | None = None
     q: str = ""
+    page: int = 1  # the page shows pages 1..page ("show more"); the API returns this page
+    page_size: int = 20
 
     @classmethod
     def from_args(cls, args, directory: Directory) -> MatchQuery:
@@ -291,7 +304,23 @@ class MatchQuery:
                 raise BadInput(f'Unknown need "{code[:40]}". Known needs: {known}.', code="bad_need")
             needs.append(code)
         limit = int(directory.settings.get("MAX_QUERY_CHARS", 500))
-        return cls(near[:limit], age_group, years, tuple(dict.fromkeys(needs)), level, one("q")[:limit])
+        page = _whole(one("page") or "1", "Page", 1, 1000)
+        page_size = _whole(one("page_size") or str(directory.settings.get("PAGE_SIZE", 20)),
+                           "Page size", 1, int(directory.settings.get("MAX_PAGE_SIZE", 100)))
+        return cls(near[:limit], age_group, years, tuple(dict.fromkeys(needs)), level,
+                   one("q")[:limit], page, page_size)
+
+
+def _whole(value: str, what: str, low: int, high: int) -> int:
+    from .errors import BadInput
+
+    try:
+        number = int(value)
+    except ValueError:
+        number = low - 1
+    if not low <= number <= high:
+        raise BadInput(f"{what} must be a whole number from {low} to {high}.", code="bad_page")
+    return number
 
 
 def _enum_arg(enum_type, value: str, name: str, expected: str):

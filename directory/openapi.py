@@ -154,6 +154,10 @@ SCHEMAS: dict[str, Any] = {
             "agencies": {"type": "array", "items": _ref("AgencyMatch")},
             "informal": {"type": "array", "items": _ref("InformalMatch")},
             "gaps": {"type": "array", "items": _ref("Gap")},
+            "page": {"type": "integer", "minimum": 1},
+            "page_size": {"type": "integer", "minimum": 1},
+            "total_agencies": {"type": "integer", "minimum": 0},
+            "total_informal": {"type": "integer", "minimum": 0},
         }
     ),
     "SearchResults": _object(
@@ -396,6 +400,10 @@ def openapi_document(region_name: str, server_url: str = "/api/v1") -> dict[str,
                     _param("need", "Need code; repeat for several.", NEED_CODE, repeat=True),
                     LEVEL_PARAM,
                     _param("q", 'Free text; needs named in it ("rent" -> housing) are added.'),
+                    _param("page", "Page of agencies and supports (from 1).",
+                           {"type": "integer", "minimum": 1, "maximum": 1000}),
+                    _param("page_size", "Agencies and supports per page (default 20, at most 100).",
+                           {"type": "integer", "minimum": 1, "maximum": 100}),
                     *screener,
                 ],
                 {

@@ -206,9 +206,6 @@ class SearchEngine:
     age_phrases: Phrases
     speller: Speller
     name_rank: np.ndarray  # position -> rank in alphabetical order of names
-    points: tuple[np.ndarray, np.ndarray]  # lat, lon per position (NaN when unknown)
-    listed_pairs: tuple[np.ndarray, np.ndarray] = field(repr=False)  # (position, area index)
-    area_order: tuple[str, ...] = ()
     max_query_chars: int = DEFAULT_MAX_QUERY_CHARS
     text_limit: int = DEFAULT_TEXT_LIMIT
 
@@ -235,12 +232,6 @@ class SearchEngine:
                            kind="stable")
         name_rank = np.empty(len(agencies), dtype=np.int32)
         name_rank[names] = np.arange(len(agencies), dtype=np.int32)
-        lats = np.array([a.latitude if a.has_point else np.nan for a in agencies], dtype=float)
-        lons = np.array([a.longitude if a.has_point else np.nan for a in agencies], dtype=float)
-        area_order = filters.links.order
-        area_number = {area_id: n for n, area_id in enumerate(area_order)}
-        pairs = [(n, area_number[a]) for n, agency in enumerate(agencies)
-                 for a in agency.area_ids if a in area_number]
         return cls(
             filters=filters,
             index=index,
@@ -248,10 +239,6 @@ class SearchEngine:
             age_phrases=Phrases.for_age_groups(),
             speller=speller,
             name_rank=name_rank,
-            points=(lats, lons),
-            listed_pairs=(np.array([p for p, _ in pairs], dtype=np.int32),
-                          np.array([a for _, a in pairs], dtype=np.int32)),
-            area_order=area_order,
             max_query_chars=int(settings.get("MAX_QUERY_CHARS", DEFAULT_MAX_QUERY_CHARS)),
             text_limit=int(settings.get("SEARCH_TEXT_LIMIT", DEFAULT_TEXT_LIMIT)),
         )
@@ -319,14 +306,14 @@ class SearchEngine:
         found = np.flatnonzero(selected)
         distances = None
         if location is not None and query.sort == "distance":
-            distances = self._distances_km(found, location, locality, area_distance_km)
+            distances = self.filters.distances_km(found, location.lat, location.lon, area_distance_km, locality)
         start = (query.page - 1) * query.page_size
         order = self._order(query, found, score if search_words else None, locality, distances,
                             needed=start + query.page_size)
 
         page = order[start:start + query.page_size]
         if location is not None and distances is None:
-            distances = self._distances_km(page, location, locality, area_distance_km)
+            distances = self.filters.distances_km(page, location.lat, location.lon, area_distance_km, locality)
             lookup = dict(zip(page.tolist(), distances.tolist(), strict=True))
         elif distances is not None:
             lookup = dict(zip(found.tolist(), distances.tolist(), strict=True))
@@ -369,40 +356,6 @@ class SearchEngine:
             keep = primary <= cutoff
             found, keys = found[keep], [key[keep] for key in keys]
         return found[np.lexsort(keys)]
-
-    def _distances_km(self, positions: np.ndarray, location: Place,
-                      locality: np.ndarray | None, area_km: AreaDistance | None) -> np.ndarray:
-        """Km from the person to each agency: to its office when known, else to the nearest
-        of its service areas (0 when it covers the person's place)."""
-        from geo.distance import haversine_km
-
-        lats, lons = self.points
-        result = np.full(positions.size, np.inf)
-        if positions.size == 0:
-            return result
-        has_point = ~np.isnan(lats[positions])
-        if has_point.any():
-            result[has_point] = haversine_km(location.lat, location.lon,
-                                             lats[positions][has_point],
-                                             lons[positions][has_point])
-        rest = positions[~has_point]
-        if rest.size:
-            by_area = np.full(rest.size, np.inf)
-            if locality is not None:
-                by_area[locality[rest] > 0] = 0.0
-            if area_km is not None:
-                pair_position, pair_area = self.listed_pairs
-                slot = np.full(len(lats), -1, dtype=np.int64)
-                slot[rest] = np.arange(rest.size)
-                wanted = slot[pair_position] >= 0
-                areas = pair_area[wanted]
-                needed = np.unique(areas)
-                km = np.full(len(self.area_order), np.inf)
-                for area in needed.tolist():
-                    km[area] = area_km(location.lat, location.lon, self.area_order[area])
-                np.minimum.at(by_area, slot[pair_position[wanted]], km[areas])
-            result[~has_point] = by_area
-        return result
 
 
 def search(directory: Directory, query: SearchQuery, location: Place | None = None) -> Results:

@@ -40,8 +40,11 @@ def agency_json(agency: Agency, directory: Directory, distance_km: float | None 
     }
 
 
-def match_json(result, directory: Directory) -> dict:
-    """The `directory match --json` and /api/v1/match shape."""
+def match_json(result, directory: Directory, page: int = 1, page_size: int | None = None) -> dict:
+    """The `directory match --json` and /api/v1/match shape; agencies and informal supports
+    are paged alike (page_size None: all of them)."""
+    size = page_size or max(len(result.agencies), len(result.informal), 1)
+    window = slice((page - 1) * size, page * size)
     return {
         "location": result.location.to_json(),
         "filters": {
@@ -57,7 +60,7 @@ def match_json(result, directory: Directory) -> dict:
                 offers_level=found.offers_level,
                 covers_place=found.covers_place,
             )
-            for found in result.agencies
+            for found in result.agencies[window]
         ],
         "informal": [
             dict(
@@ -65,9 +68,13 @@ def match_json(result, directory: Directory) -> dict:
                 needs_met=list(found.needs_met),
                 covers_place=found.covers_place,
             )
-            for found in result.informal
+            for found in result.informal[window]
         ],
         "gaps": [gap.to_json() for gap in result.gaps],
+        "page": page,
+        "page_size": size,
+        "total_agencies": len(result.agencies),
+        "total_informal": len(result.informal),
     }
 
 
@@ -174,7 +181,7 @@ def _spreadsheet_safe(value: str) -> str:
 def find_help_json(answer, directory: Directory) -> dict:
     """/api/v1/match: the match shape, plus what the words and the screener added."""
     if answer.match is not None:
-        payload = match_json(answer.match, directory)
+        payload = match_json(answer.match, directory, answer.query.page, answer.query.page_size)
     else:  # outside the region: the place, and nothing matched
         query = answer.query
         payload = {
@@ -188,6 +195,10 @@ def find_help_json(answer, directory: Directory) -> dict:
             "agencies": [],
             "informal": [],
             "gaps": [],
+            "page": query.page,
+            "page_size": query.page_size,
+            "total_agencies": 0,
+            "total_informal": 0,
         }
     payload["needs_from_words"] = list(answer.needs_from_words)
     payload["did_you_mean"] = answer.did_you_mean
