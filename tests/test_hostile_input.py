@@ -84,3 +84,16 @@ def test_loader_rejects_huge_fields_and_foreign_encodings_row_by_row(tmp_path_fa
     data = load_data(folder)
     assert sum(1 for a in data.agencies if a.is_formal) == 12
     assert data.problems or encoding == "utf-16"
+
+
+@SETTINGS
+@given(text=HOSTILE, page=st.integers(1, 50),
+       level=st.sampled_from(["", "blended", "administrative"]),
+       sort=st.sampled_from(["relevance", "name"]))
+def test_search_answers_any_text_as_words(bundled_directory, text, page, level, sort):
+    from directory.search import SearchQuery, search
+
+    query = SearchQuery.from_args({"q": text, "level": level, "page": str(page), "sort": sort},
+                                  bundled_directory)
+    results = search(bundled_directory, query)
+    assert results.total >= len(results.hits) >= 0
