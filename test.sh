@@ -26,4 +26,5 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[test]"
+.venv/bin/ruff check directory geo bench tests
 exec .venv/bin/python -m pytest "$@"

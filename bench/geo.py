@@ -29,7 +29,9 @@ from geo.distance import geodesic_km  # noqa: E402
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def timed(label: str, inputs: Sequence[str], call: Callable[[str], object], rounds: int = 5) -> None:
+def timed(
+    label: str, inputs: Sequence[str], call: Callable[[str], object], rounds: int = 5
+) -> None:
     """Print median and p95 microseconds of one call per input, over a few rounds."""
     samples = []
     for _ in range(rounds):
@@ -42,23 +44,31 @@ def timed(label: str, inputs: Sequence[str], call: Callable[[str], object], roun
             samples.append((time.perf_counter_ns() - start) / 1000)
     samples.sort()
     p95 = samples[int(len(samples) * 0.95) - 1]
-    print(f"{label:<44} n={len(samples):>6}  median {statistics.median(samples):8.1f} us"
-          f"  p95 {p95:8.1f} us")
+    print(
+        f"{label:<44} n={len(samples):>6}  median {statistics.median(samples):8.1f} us"
+        f"  p95 {p95:8.1f} us"
+    )
 
 
 def synthetic_folder(count: int) -> tuple[list[Area], Path]:
     """A state-sized grid of `count` square areas under one root, as a regions.geojson folder."""
     folder = Path(tempfile.mkdtemp(prefix="geo-bench-"))
-    side = int(count ** 0.5) + 1
+    side = int(count**0.5) + 1
     features, areas = [], [Area("state", "Synthetic State", None, ())]
     for n in range(count):
         x0, y0 = -80.5 + (n % side) * 0.07, 39.7 + (n // side) * 0.05
         ring = [[x0, y0], [x0 + 0.07, y0], [x0 + 0.07, y0 + 0.05], [x0, y0 + 0.05], [x0, y0]]
-        features.append({"type": "Feature", "properties": {"id": f"a{n}", "source": "synthetic"},
-                         "geometry": {"type": "Polygon", "coordinates": [ring]}})
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"id": f"a{n}", "source": "synthetic"},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        )
         areas.append(Area(f"a{n}", f"Area {n}", "state", ()))
-    (folder / "regions.geojson").write_text(json.dumps({"type": "FeatureCollection",
-                                                        "features": features}))
+    (folder / "regions.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": features})
+    )
     return areas, folder
 
 
@@ -68,7 +78,9 @@ def main() -> None:
     areas = read_regions(DATA / "regions.csv")
     start = time.perf_counter()
     atlas = Atlas.build(areas, DATA)
-    print(f"{'Atlas.build, county, first (uncached)':<44} {1000 * (time.perf_counter() - start):8.1f} ms")
+    print(
+        f"{'Atlas.build, county, first (uncached)':<44} {1000 * (time.perf_counter() - start):8.1f} ms"
+    )
     start = time.perf_counter()
     Atlas.build(areas, DATA)
     print(f"{'Atlas.build, county, cached':<44} {1000 * (time.perf_counter() - start):8.3f} ms")
@@ -77,10 +89,17 @@ def main() -> None:
     west, south, east, north = atlas.shape(atlas.root_id).bounds
     points = [f"{rng.uniform(south, north):.5f},{rng.uniform(west, east):.5f}" for _ in range(500)]
     names = [p.name for p in atlas.places if p.kind != "neighbourhood"][:100] + [
-        "Mt. Lebanon", "Lawrenceville", "Ross Twp", "Squirrel Hill, Pittsburgh"]
+        "Mt. Lebanon",
+        "Lawrenceville",
+        "Ross Twp",
+        "Squirrel Hill, Pittsburgh",
+    ]
     misses = ["Sprngfield", "Lawrencevile", "Monroevile", "Nowhere Special"]
-    addresses = ["5000 Forbes Ave, Pittsburgh PA 15213", "100 Station St, Bridgeville, PA",
-                 "4800 Liberty Ave, Pittsburgh"]
+    addresses = [
+        "5000 Forbes Ave, Pittsburgh PA 15213",
+        "100 Station St, Bridgeville, PA",
+        "4800 Liberty Ave, Pittsburgh",
+    ]
 
     timed(f"locate ZIP ({len(zips)} county ZIPs)", zips, atlas.locate)
     timed("locate lat,lon (500 random in bbox)", points, atlas.locate)
@@ -93,7 +112,9 @@ def main() -> None:
     try:
         start = time.perf_counter()
         big = Atlas.build(synthetic, folder)
-        print(f"{'Atlas.build, 2,000 synthetic areas':<44} {1000 * (time.perf_counter() - start):8.1f} ms")
+        print(
+            f"{'Atlas.build, 2,000 synthetic areas':<44} {1000 * (time.perf_counter() - start):8.1f} ms"
+        )
         w, s, e, n = big.shape("state").bounds
         spots = [f"{rng.uniform(s, n):.5f},{rng.uniform(w, e):.5f}" for _ in range(500)]
         timed("locate lat,lon, 2,000 synthetic areas", spots, big.locate)
@@ -108,7 +129,9 @@ def main() -> None:
     start = time.perf_counter()
     for lat, lon in zip(lats[:1000], lons[:1000]):
         geodesic_km(40.44, -79.99, lat, lon)
-    print(f"{'geodesic_km, 1,000 distances one by one':<44} {1000 * (time.perf_counter() - start):8.2f} ms")
+    print(
+        f"{'geodesic_km, 1,000 distances one by one':<44} {1000 * (time.perf_counter() - start):8.2f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -37,13 +37,49 @@ from directory.cli import gunicorn_argv  # noqa: E402
 from directory.config import DEFAULT_DATA_DIR  # noqa: E402
 
 HOST = "127.0.0.1"
-PLACES = ["15213", "15136", "Mt. Lebanon", "Lawrenceville", "Homestead", "Bridgeville",
-          "15104", "Oakland", "40.44,-79.95", "5000 Forbes Ave, Pittsburgh PA 15213",
-          "Penn Hills", "McKeesport", "Northside", "Wexford", "15001"]
-WORDS = ["psychiatrist", "rent help", "SSI appeal", "school", "bus pass", "job", "crisis",
-         "housing", "counseling for my son", "peer support", "food", "doctor", "GED"]
-NEEDS = ["mental-health", "housing", "benefits", "employment", "education", "crisis",
-         "transportation", "family-support", "substance-use"]
+PLACES = [
+    "15213",
+    "15136",
+    "Mt. Lebanon",
+    "Lawrenceville",
+    "Homestead",
+    "Bridgeville",
+    "15104",
+    "Oakland",
+    "40.44,-79.95",
+    "5000 Forbes Ave, Pittsburgh PA 15213",
+    "Penn Hills",
+    "McKeesport",
+    "Northside",
+    "Wexford",
+    "15001",
+]
+WORDS = [
+    "psychiatrist",
+    "rent help",
+    "SSI appeal",
+    "school",
+    "bus pass",
+    "job",
+    "crisis",
+    "housing",
+    "counseling for my son",
+    "peer support",
+    "food",
+    "doctor",
+    "GED",
+]
+NEEDS = [
+    "mental-health",
+    "housing",
+    "benefits",
+    "employment",
+    "education",
+    "crisis",
+    "transportation",
+    "family-support",
+    "substance-use",
+]
 
 
 def write_synthetic_data(folder: Path, count: int, seed: int = 7) -> list[str]:
@@ -62,21 +98,25 @@ def write_synthetic_data(folder: Path, count: int, seed: int = 7) -> list[str]:
             agency_id = f"synthetic-agency-{n:06d}"
             ids.append(agency_id)
             formal = rng.random() < 0.7
-            writer.writerow({
-                "id": agency_id,
-                "name": f"Synthetic {rng.choice(['Family', 'Community', 'Valley', 'Recovery', 'Youth'])} "
-                        f"{rng.choice(['Services', 'Center', 'Network', 'Partners'])} {n}",
-                "kind": "formal" if formal else "informal",
-                "levels": ";".join(rng.sample(["blended", "administrative"], rng.randint(1, 2))) if formal else "",
-                "age_groups": ";".join(rng.sample(["adult", "child"], rng.randint(1, 2))),
-                "areas": ";".join(rng.sample(areas, rng.randint(1, 3))),
-                "needs": ";".join(rng.sample(NEEDS, rng.randint(1, 4))),
-                "phones": f"412-555-{rng.randint(0, 9999):04d}",
-                "description": f"Synthetic sample record {n} for load testing; not a real agency. "
-                               + " ".join(rng.sample(WORDS, 3)),
-                "source": "bench/load.py synthetic sample (not real)",
-                "verified_on": "2025-01-01",
-            })
+            writer.writerow(
+                {
+                    "id": agency_id,
+                    "name": f"Synthetic {rng.choice(['Family', 'Community', 'Valley', 'Recovery', 'Youth'])} "
+                    f"{rng.choice(['Services', 'Center', 'Network', 'Partners'])} {n}",
+                    "kind": "formal" if formal else "informal",
+                    "levels": ";".join(rng.sample(["blended", "administrative"], rng.randint(1, 2)))
+                    if formal
+                    else "",
+                    "age_groups": ";".join(rng.sample(["adult", "child"], rng.randint(1, 2))),
+                    "areas": ";".join(rng.sample(areas, rng.randint(1, 3))),
+                    "needs": ";".join(rng.sample(NEEDS, rng.randint(1, 4))),
+                    "phones": f"412-555-{rng.randint(0, 9999):04d}",
+                    "description": f"Synthetic sample record {n} for load testing; not a real agency. "
+                    + " ".join(rng.sample(WORDS, 3)),
+                    "source": "bench/load.py synthetic sample (not real)",
+                    "verified_on": "2025-01-01",
+                }
+            )
     return ids
 
 
@@ -98,8 +138,9 @@ def request_mix(rng: random.Random, agency_ids: list[str]) -> str:
     if roll < 0.68:
         return "/api/v1/search?" + urlencode({"q": rng.choice(WORDS), "age": person["age"]})
     if roll < 0.73:
-        return "/coverage?" + urlencode({"level": rng.choice(["blended", "administrative"]),
-                                         "age": person["age"]})
+        return "/coverage?" + urlencode(
+            {"level": rng.choice(["blended", "administrative"]), "age": person["age"]}
+        )
     if roll < 0.78:
         return "/api/v1/coverage?" + urlencode({"need": person["need"]})
     if roll < 0.90:
@@ -107,8 +148,15 @@ def request_mix(rng: random.Random, agency_ids: list[str]) -> str:
     return rng.choice(["/static/site.css", "/static/print.css"])
 
 
-def client(port: int, paths: str | None, agency_ids: list[str], seed: int, stop_at: float,
-           max_requests: int, results: multiprocessing.Queue) -> None:
+def client(
+    port: int,
+    paths: str | None,
+    agency_ids: list[str],
+    seed: int,
+    stop_at: float,
+    max_requests: int,
+    results: multiprocessing.Queue,
+) -> None:
     """One client process: sequential requests until the time or count budget runs out."""
     rng = random.Random(seed)
     latencies, errors, statuses = [], 0, {}
@@ -136,14 +184,21 @@ def client(port: int, paths: str | None, agency_ids: list[str], seed: int, stop_
     results.put((latencies, errors, statuses))
 
 
-def drive(port: int, clients: int, seconds: float, max_requests: int, agency_ids: list[str],
-          path: str | None = None) -> dict:
+def drive(
+    port: int,
+    clients: int,
+    seconds: float,
+    max_requests: int,
+    agency_ids: list[str],
+    path: str | None = None,
+) -> dict:
     results: multiprocessing.Queue = multiprocessing.Queue()
     stop_at = time.monotonic() + seconds
     per_client = max(1, max_requests // clients)
     processes = [
-        multiprocessing.Process(target=client, args=(port, path, agency_ids, seed, stop_at,
-                                                     per_client, results))
+        multiprocessing.Process(
+            target=client, args=(port, path, agency_ids, seed, stop_at, per_client, results)
+        )
         for seed in range(clients)
     ]
     started = time.perf_counter()
@@ -160,7 +215,11 @@ def drive(port: int, clients: int, seconds: float, max_requests: int, agency_ids
             statuses[str(status)] = statuses.get(str(status), 0) + n
 
     def pct(p: float) -> float:
-        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))], 2) if latencies else 0.0
+        return (
+            round(latencies[min(len(latencies) - 1, int(p * len(latencies)))], 2)
+            if latencies
+            else 0.0
+        )
 
     return {
         "requests": len(latencies),
@@ -204,21 +263,36 @@ def main() -> None:
         agency_ids = write_synthetic_data(data, args.agencies)
         index = Path(tmp) / "index"
         env = {k: v for k, v in os.environ.items() if not k.startswith("DIRECTORY_")}
-        env.update(DIRECTORY_DATA=str(data), DIRECTORY_INDEX_DIR=str(index),
-                   DIRECTORY_RATE_LIMIT_PER_MINUTE="0", PYTHONPATH=str(ROOT))
+        env.update(
+            DIRECTORY_DATA=str(data),
+            DIRECTORY_INDEX_DIR=str(index),
+            DIRECTORY_RATE_LIMIT_PER_MINUTE="0",
+            PYTHONPATH=str(ROOT),
+        )
         # Build the index once up front, as a deployment would, so workers only open it.
-        subprocess.run([sys.executable, "-m", "directory", "build-index", "--out", str(index)],
-                       cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "directory", "build-index", "--out", str(index)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         port = free_port()
         log = Path(tmp) / "server.log"
         with log.open("wb") as out:
-            server = subprocess.Popen(gunicorn_argv(HOST, port, args.workers), cwd=ROOT, env=env,
-                                      stdout=out, stderr=subprocess.STDOUT)
+            server = subprocess.Popen(
+                gunicorn_argv(HOST, port, args.workers),
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         try:
             wait_until_up(port, server)
             drive(port, args.clients, 3, 500, agency_ids)  # warm caches in every worker
-            ceiling = drive(port, args.clients, args.seconds / 2, args.max_requests, agency_ids,
-                            path="/healthz")
+            ceiling = drive(
+                port, args.clients, args.seconds / 2, args.max_requests, agency_ids, path="/healthz"
+            )
             mix = drive(port, args.clients, args.seconds, args.max_requests, agency_ids)
         finally:
             server.send_signal(signal.SIGTERM)
@@ -237,9 +311,11 @@ def main() -> None:
     print(f"{args.agencies} agencies, {args.workers} workers, {args.clients} client processes")
     for name in ("mix", "healthz_ceiling"):
         r = report[name]
-        print(f"{name:16s} {r['throughput_rps']:8.1f} req/s  p50 {r['p50_ms']:.1f} ms  "
-              f"p95 {r['p95_ms']:.1f} ms  p99 {r['p99_ms']:.1f} ms  errors {r['errors']}  "
-              f"({r['requests']} requests, statuses {r['statuses']})")
+        print(
+            f"{name:16s} {r['throughput_rps']:8.1f} req/s  p50 {r['p50_ms']:.1f} ms  "
+            f"p95 {r['p95_ms']:.1f} ms  p99 {r['p99_ms']:.1f} ms  errors {r['errors']}  "
+            f"({r['requests']} requests, statuses {r['statuses']})"
+        )
     print(f"ratio to ceiling: {report['ratio_to_ceiling']}")
 
 

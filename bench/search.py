@@ -31,18 +31,106 @@ from directory.loading import load_data  # noqa: E402
 from directory.records import AgeGroup, Agency, Area, DataSet, Kind, Level  # noqa: E402
 from directory.search import SearchEngine, SearchQuery  # noqa: E402
 
-SYLLABLES = ("al", "ber", "cas", "den", "el", "fair", "glen", "har", "iv", "jun", "kel", "lin",
-             "mar", "nor", "oak", "pen", "quin", "ros", "sil", "tor", "ul", "ver", "wil", "york")
-KINDS_OF_PLACE = ("Family", "Community", "Behavioral Health", "Youth", "Recovery", "Counseling",
-                  "Housing", "Neighborhood", "Care", "Wellness", "Senior", "Legal Aid")
-SUFFIXES = ("Center", "Services", "Network", "Alliance", "Partners", "Clinic", "Project",
-            "Association", "House", "Collaborative")
-FILLER = ("offers", "provides", "support", "for", "people", "families", "in", "the", "area",
-          "with", "help", "getting", "appointments", "walk-in", "hours", "weekday", "evening",
-          "bilingual", "staff", "peer", "groups", "referrals", "accepted", "from", "schools",
-          "doctors", "courts", "free", "sliding", "scale", "fees", "confidential", "phone",
-          "intake", "same-day", "home", "visits", "transportation", "available", "on",
-          "request", "spanish", "arabic", "nepali", "sign", "language")
+SYLLABLES = (
+    "al",
+    "ber",
+    "cas",
+    "den",
+    "el",
+    "fair",
+    "glen",
+    "har",
+    "iv",
+    "jun",
+    "kel",
+    "lin",
+    "mar",
+    "nor",
+    "oak",
+    "pen",
+    "quin",
+    "ros",
+    "sil",
+    "tor",
+    "ul",
+    "ver",
+    "wil",
+    "york",
+)
+KINDS_OF_PLACE = (
+    "Family",
+    "Community",
+    "Behavioral Health",
+    "Youth",
+    "Recovery",
+    "Counseling",
+    "Housing",
+    "Neighborhood",
+    "Care",
+    "Wellness",
+    "Senior",
+    "Legal Aid",
+)
+SUFFIXES = (
+    "Center",
+    "Services",
+    "Network",
+    "Alliance",
+    "Partners",
+    "Clinic",
+    "Project",
+    "Association",
+    "House",
+    "Collaborative",
+)
+FILLER = (
+    "offers",
+    "provides",
+    "support",
+    "for",
+    "people",
+    "families",
+    "in",
+    "the",
+    "area",
+    "with",
+    "help",
+    "getting",
+    "appointments",
+    "walk-in",
+    "hours",
+    "weekday",
+    "evening",
+    "bilingual",
+    "staff",
+    "peer",
+    "groups",
+    "referrals",
+    "accepted",
+    "from",
+    "schools",
+    "doctors",
+    "courts",
+    "free",
+    "sliding",
+    "scale",
+    "fees",
+    "confidential",
+    "phone",
+    "intake",
+    "same-day",
+    "home",
+    "visits",
+    "transportation",
+    "available",
+    "on",
+    "request",
+    "spanish",
+    "arabic",
+    "nepali",
+    "sign",
+    "language",
+)
 
 
 def synthetic_data(n: int, seed: int = 7, districts: int = 12, per_district: int = 24) -> DataSet:
@@ -54,16 +142,18 @@ def synthetic_data(n: int, seed: int = 7, districts: int = 12, per_district: int
     small: list[str] = []
     for d in range(districts):
         district = f"district-{d}"
-        areas.append(Area(id=district, name=f"{words[d * 7].title()} District", parent="region",
-                          zips=()))
+        areas.append(
+            Area(id=district, name=f"{words[d * 7].title()} District", parent="region", zips=())
+        )
         for k in range(per_district):
             area_id = f"{district}-place-{k}"
             word = words[(d * per_district + k) * 3 % len(words)]
             areas.append(Area(id=area_id, name=f"{word.title()} {k}", parent=district, zips=()))
             small.append(area_id)
     district_ids = [a.id for a in areas if a.parent == "region"]
-    centres = {area_id: (40.2 + rng.random() * 0.6, -80.3 + rng.random() * 0.6)
-               for area_id in small}
+    centres = {
+        area_id: (40.2 + rng.random() * 0.6, -80.3 + rng.random() * 0.6) for area_id in small
+    }
     agencies = []
     for i in range(n):
         roll = rng.random()
@@ -76,36 +166,50 @@ def synthetic_data(n: int, seed: int = 7, districts: int = 12, per_district: int
         formal = rng.random() < 0.6
         served = rng.sample(needs, rng.randint(1, 6))
         lat_lon = centres[area_ids[0]] if area_ids[0] in centres else None
-        name = (f"{rng.choice(words).title()} {rng.choice(KINDS_OF_PLACE)} "
-                f"{rng.choice(SUFFIXES)}")
+        name = f"{rng.choice(words).title()} {rng.choice(KINDS_OF_PLACE)} {rng.choice(SUFFIXES)}"
         description = " ".join(
-            [rng.choice(served).label.lower()] + rng.choices(FILLER, k=rng.randint(8, 24))
+            [rng.choice(served).label.lower()]
+            + rng.choices(FILLER, k=rng.randint(8, 24))
             + rng.choices(words, k=3)
         )
-        agencies.append(Agency(
-            id=f"agency-{i}",
-            name=name,
-            kind=Kind.FORMAL if formal else Kind.INFORMAL,
-            levels=frozenset(rng.sample(list(Level), rng.randint(1, 2))) if formal else frozenset(),
-            age_groups=frozenset(rng.sample(list(AgeGroup), rng.randint(1, 2))),
-            area_ids=area_ids,
-            needs=frozenset(need.code for need in served),
-            phones=(f"412-555-{i % 10000:04d}",),
-            source="synthetic benchmark data",
-            verified_on=None,
-            description=description,
-            eligibility=rng.choice(("", "Anyone may call.", "Ages 18 and over.",
-                                    "Children and their families.")),
-            latitude=None if lat_lon is None or rng.random() < 0.5 else lat_lon[0],
-            longitude=None if lat_lon is None or rng.random() < 0.5 else lat_lon[1],
-        ))
+        agencies.append(
+            Agency(
+                id=f"agency-{i}",
+                name=name,
+                kind=Kind.FORMAL if formal else Kind.INFORMAL,
+                levels=frozenset(rng.sample(list(Level), rng.randint(1, 2)))
+                if formal
+                else frozenset(),
+                age_groups=frozenset(rng.sample(list(AgeGroup), rng.randint(1, 2))),
+                area_ids=area_ids,
+                needs=frozenset(need.code for need in served),
+                phones=(f"412-555-{i % 10000:04d}",),
+                source="synthetic benchmark data",
+                verified_on=None,
+                description=description,
+                eligibility=rng.choice(
+                    ("", "Anyone may call.", "Ages 18 and over.", "Children and their families.")
+                ),
+                latitude=None if lat_lon is None or rng.random() < 0.5 else lat_lon[0],
+                longitude=None if lat_lon is None or rng.random() < 0.5 else lat_lon[1],
+            )
+        )
     # Coordinates go together: drop half-set pairs made by the two rolls above.
-    agencies = [a if (a.latitude is None) == (a.longitude is None) else
-                Agency(**{**{f: getattr(a, f) for f in a.__slots__}, "latitude": None,
-                          "longitude": None})
-                for a in agencies]
-    return DataSet(folder=Path("synthetic"), agencies=tuple(agencies), areas=tuple(areas),
-                   needs=tuple(needs), fingerprint=f"synthetic-{n}-{seed}")
+    agencies = [
+        a
+        if (a.latitude is None) == (a.longitude is None)
+        else Agency(
+            **{**{f: getattr(a, f) for f in a.__slots__}, "latitude": None, "longitude": None}
+        )
+        for a in agencies
+    ]
+    return DataSet(
+        folder=Path("synthetic"),
+        agencies=tuple(agencies),
+        areas=tuple(areas),
+        needs=tuple(needs),
+        fingerprint=f"synthetic-{n}-{seed}",
+    )
 
 
 def queries(data: DataSet, count: int, seed: int = 11) -> dict[str, list[SearchQuery]]:
@@ -114,15 +218,22 @@ def queries(data: DataSet, count: int, seed: int = 11) -> dict[str, list[SearchQ
     synonyms = [s for need in data.needs for s in need.synonyms]
     sample = rng.sample(data.agencies, min(200, len(data.agencies)))
     name_words = [agency.name.split()[0] for agency in sample]
-    sentences = ["psychiatrist for my daughter", "rent help", "ssi appeal", "my son needs help "
-                 "with school and a psychiatrist", "bus pass for appointments",
-                 "someone to talk to about drinking", "food bank near me", "job training ged"]
+    sentences = [
+        "psychiatrist for my daughter",
+        "rent help",
+        "ssi appeal",
+        "my son needs help with school and a psychiatrist",
+        "bus pass for appointments",
+        "someone to talk to about drinking",
+        "food bank near me",
+        "job training ged",
+    ]
 
     def typo(word: str) -> str:
         if len(word) < 5:
             return word
         i = rng.randrange(1, len(word) - 1)
-        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
 
     def text() -> str:
         roll = rng.random()
@@ -165,9 +276,64 @@ def timed(engine: SearchEngine, batch: list[SearchQuery], **options) -> dict[str
         engine.search(query, **options)
         times.append((time.perf_counter() - started) * 1000)
     times.sort()
-    return {"median_ms": round(statistics.median(times), 3),
+    return {
+        "median_ms": round(statistics.median(times), 3),
+        "p95_ms": round(times[int(len(times) * 0.95) - 1], 3),
+        "max_ms": round(times[-1], 3),
+    }
+
+
+def match_and_coverage(data: DataSet, count: int, seed: int) -> dict:
+    """Median/p95 ms of match() for people at random small places, and coverage() of all areas."""
+    from directory.catalog import Directory
+    from directory.coverage import _coverage
+    from directory.matching import match
+    from geo.atlas import Location
+
+    directory = Directory.from_data(data, {"GEOCODER": "offline"}, search_index=False)
+    rng = random.Random(seed)
+    places = [a for a in data.areas if a.parent and a.parent != "region"]
+    codes = [need.code for need in data.needs]
+    times = []
+    for _ in range(count):
+        place = rng.choice(places)
+        location = Location(
+            "bench",
+            place.name,
+            40.5,
+            -80.0,
+            "place",
+            ("region", place.parent, place.id),
+            True,
+            (),
+            "",
+        )
+        started = time.perf_counter()
+        match(
+            directory,
+            location,
+            rng.choice([None, *AgeGroup]),
+            rng.sample(codes, rng.randint(0, 3)),
+            rng.choice([None, *Level]),
+        )
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    coverage_ms = []
+    for level, group, need in [
+        (None, None, None),
+        (Level.BLENDED, AgeGroup.CHILD, None),
+        (None, None, codes[0]),
+    ]:
+        started = time.perf_counter()
+        _coverage.__wrapped__(directory, level, group, need)  # uncached: the real cost
+        coverage_ms.append(round((time.perf_counter() - started) * 1000, 1))
+    return {
+        "match": {
+            "median_ms": round(statistics.median(times), 3),
             "p95_ms": round(times[int(len(times) * 0.95) - 1], 3),
-            "max_ms": round(times[-1], 3)}
+        },
+        "coverage_all_areas_ms": coverage_ms,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,8 +342,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=["whoosh", "tantivy"], default="whoosh")
     parser.add_argument("--queries", type=int, default=300, help="queries per kind")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--profile", action="store_true",
-                        help="print the top functions of the query loop to stderr")
+    parser.add_argument(
+        "--profile", action="store_true", help="print the top functions of the query loop to stderr"
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -216,6 +383,7 @@ def main(argv: list[str] | None = None) -> int:
                 kind: timed(engine, batch, with_facets=False) for kind, batch in batches.items()
             },
         }
+        report.update(match_and_coverage(data, args.queries, args.seed))
         if profile:
             profile.disable()
             out = io.StringIO()

@@ -8,8 +8,8 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, datetime, timezone
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -40,16 +40,22 @@ class Directory:
     search_engine: SearchEngine | None = field(default=None, repr=False)
 
     @classmethod
-    def load(cls, folder: str | Path, settings: Mapping[str, Any] | None = None, *,
-             search_index: bool = True) -> Directory:
+    def load(
+        cls,
+        folder: str | Path,
+        settings: Mapping[str, Any] | None = None,
+        *,
+        search_index: bool = True,
+    ) -> Directory:
         """Load a data folder and build its geo lookups. Bad rows are reported, not raised."""
         settings = dict(settings or {})
         data = load_data(folder)
         return cls.from_data(data, settings, search_index=search_index)
 
     @classmethod
-    def from_data(cls, data: DataSet, settings: Mapping[str, Any] | None = None, *,
-                  search_index: bool = True) -> Directory:
+    def from_data(
+        cls, data: DataSet, settings: Mapping[str, Any] | None = None, *, search_index: bool = True
+    ) -> Directory:
         """Build lookups, filter sets and (unless search_index=False) open or build the
         search index for this data, per SEARCH_BACKEND and INDEX_DIR."""
         settings = dict(settings or {})
@@ -188,8 +194,9 @@ class DirectoryHolder:
         try:
             directory = self._build(data, self.settings)
         except Exception as error:
-            log.error("directory build failed: %s; still serving the last good data",
-                      type(error).__name__)
+            log.error(
+                "directory build failed: %s; still serving the last good data", type(error).__name__
+            )
             return False
         self._current, self.rejected = directory, ()
         log.info("data reloaded: %s", summary(data))

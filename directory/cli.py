@@ -43,8 +43,13 @@ def _create_app():
     return create_app({"DATA": str(chosen_data_folder())})
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True,
-             add_version_option=False, load_dotenv=False)
+@click.group(
+    cls=FlaskGroup,
+    create_app=_create_app,
+    add_default_commands=True,
+    add_version_option=False,
+    load_dotenv=False,
+)
 @data_option
 def main() -> None:
     """Resource-mapping and agency directory for service coordination."""
@@ -57,8 +62,11 @@ def load_directory():
 
     settings = dict(DEFAULTS)
     settings.update(
-        {key[len("DIRECTORY_"):]: value for key, value in os.environ.items()
-         if key.startswith("DIRECTORY_")}
+        {
+            key[len("DIRECTORY_") :]: value
+            for key, value in os.environ.items()
+            if key.startswith("DIRECTORY_")
+        }
     )
     return Directory.load(chosen_data_folder(), settings)
 
@@ -83,11 +91,20 @@ def check_data() -> None:
 
 @main.command("serve")
 @data_option
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to bind; 0.0.0.0 only behind a reverse proxy.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind; 0.0.0.0 only behind a reverse proxy.",
+)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=max(2, min(os.cpu_count() or 2, 8)), show_default=True,
-              type=int, help="Worker processes (search is CPU-bound: use processes, not threads).")
+@click.option(
+    "--workers",
+    default=max(2, min(os.cpu_count() or 2, 8)),
+    show_default=True,
+    type=int,
+    help="Worker processes (search is CPU-bound: use processes, not threads).",
+)
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the site with gunicorn worker processes (not Flask's debug server)."""
     argv = gunicorn_argv(host, port, workers)
@@ -96,17 +113,25 @@ def serve(host: str, port: int, workers: int) -> None:
     os.execv(argv[0], argv)
 
 
-def gunicorn_argv(host: str, port: int, workers: int, app: str = "directory:create_app()",
-                  *extra: str) -> list[str]:
+def gunicorn_argv(
+    host: str, port: int, workers: int, app: str = "directory:create_app()", *extra: str
+) -> list[str]:
     """The production server's command line (tests start exactly this one)."""
     return [
-        sys.executable, "-m", "gunicorn",
-        "--workers", str(workers),
-        "--bind", f"{host}:{port}",
-        "--graceful-timeout", "30",  # on SIGTERM, in-flight requests get this long to finish
-        "--access-logfile", "-",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"{host}:{port}",
+        "--graceful-timeout",
+        "30",  # on SIGTERM, in-flight requests get this long to finish
+        "--access-logfile",
+        "-",
         # %(U)s is the path without its query string: a person's place and needs stay out of logs.
-        "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms',
+        "--access-logformat",
+        '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms',
         *extra,
         app,
     ]
@@ -125,8 +150,15 @@ def locate(text: str, as_json: bool) -> None:
         location = directory.atlas.locate(text)
     except PlaceNotFound as error:
         if as_json:
-            emit_json({"error": {"code": "bad_place", "message": str(error),
-                                 "suggestions": list(error.suggestions)}})
+            emit_json(
+                {
+                    "error": {
+                        "code": "bad_place",
+                        "message": str(error),
+                        "suggestions": list(error.suggestions),
+                    }
+                }
+            )
         else:
             click.echo(str(error), err=True)
         sys.exit(1)
@@ -158,8 +190,13 @@ def match_command(near, age_group, years, needs, level, as_json) -> None:
     from .serialise import match_json
 
     directory = load_directory()
-    args = {"near": near, "age": age_group or "", "years": "" if years is None else str(years),
-            "need": list(needs), "level": level or ""}
+    args = {
+        "near": near,
+        "age": age_group or "",
+        "years": "" if years is None else str(years),
+        "need": list(needs),
+        "level": level or "",
+    }
     try:
         query = MatchQuery.from_args(args, directory)
         location = directory.atlas.locate(query.near)
@@ -179,7 +216,9 @@ def match_command(near, age_group, years, needs, level, as_json) -> None:
     if result.informal:
         click.echo("Community supports:")
         for found in result.informal:
-            click.echo(f"- {found.agency.name}  {found.agency.phone or ''}  {found.distance_km:.1f} km")
+            click.echo(
+                f"- {found.agency.name}  {found.agency.phone or ''}  {found.distance_km:.1f} km"
+            )
     for gap in result.gaps:
         click.echo(f"! {gap.message}")
 
@@ -198,10 +237,12 @@ def coverage_command(level, age_group, need, as_csv, as_json) -> None:
 
     directory = load_directory()
     if need and need not in directory.needs_by_code:
-        raise click.ClickException(f'Unknown need "{need}". Known needs: '
-                                   + ", ".join(sorted(directory.needs_by_code)))
-    result = coverage(directory, Level(level) if level else None,
-                      AgeGroup(age_group) if age_group else None, need)
+        raise click.ClickException(
+            f'Unknown need "{need}". Known needs: ' + ", ".join(sorted(directory.needs_by_code))
+        )
+    result = coverage(
+        directory, Level(level) if level else None, AgeGroup(age_group) if age_group else None, need
+    )
     if as_csv:
         click.echo(result.to_csv(), nl=False)
     elif as_json:
@@ -213,23 +254,43 @@ def coverage_command(level, age_group, need, as_csv, as_json) -> None:
 
 @main.command("build-index")
 @data_option
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=str), default=None,
-              help="Index folder (default: INDEX_DIR, else <instance>/index).")
-@click.option("--backend", type=click.Choice(["whoosh", "tantivy"]), default=None,
-              help="Search backend (default: SEARCH_BACKEND, else whoosh).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=str),
+    default=None,
+    help="Index folder (default: INDEX_DIR, else <instance>/index).",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["whoosh", "tantivy"]),
+    default=None,
+    help="Search backend (default: SEARCH_BACKEND, else whoosh).",
+)
 def build_index_command(out: str | None, backend: str | None) -> None:
     """Build the search index beside the live one and swap it in (servers follow on their
     next search); a failed build leaves the live index serving."""
     from pathlib import Path
 
     from .config import DEFAULTS
-    from .index import (BackendUnavailable, backend_named, build_index, data_key, documents_of,
-                        index_root)
+    from .index import (
+        BackendUnavailable,
+        backend_named,
+        build_index,
+        data_key,
+        documents_of,
+        index_root,
+    )
     from .loading import load_data, summary
 
     settings = dict(DEFAULTS)
-    settings.update({key[len("DIRECTORY_"):]: value for key, value in os.environ.items()
-                     if key.startswith("DIRECTORY_")})
+    settings.update(
+        {
+            key[len("DIRECTORY_") :]: value
+            for key, value in os.environ.items()
+            if key.startswith("DIRECTORY_")
+        }
+    )
     data = load_data(chosen_data_folder())
     for problem in data.problems:
         click.echo(str(problem), err=True)
@@ -248,27 +309,33 @@ def build_index_command(out: str | None, backend: str | None) -> None:
             "the previous index (if any) is still live"
         ) from None
     click.echo(summary(data))
-    click.echo(f"Built {engine.name} index of {build.manifest['documents']} records in "
-               f"{build.manifest['build_seconds']:.2f}s: {build.folder}")
+    click.echo(
+        f"Built {engine.name} index of {build.manifest['documents']} records in "
+        f"{build.manifest['build_seconds']:.2f}s: {build.folder}"
+    )
 
 
 @main.command("search")
 @data_option
 @click.argument("text", required=False, default="")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(["formal", "informal"]))
-@click.option("--level", "levels", multiple=True,
-              type=click.Choice(["blended", "administrative"]))
+@click.option("--level", "levels", multiple=True, type=click.Choice(["blended", "administrative"]))
 @click.option("--age", "age_groups", multiple=True, type=click.Choice(["adult", "child"]))
 @click.option("--area", "areas", multiple=True, help="Area id (repeatable); see data/regions.csv.")
 @click.option("--need", "needs", multiple=True, help="Need code (repeatable); see data/needs.csv.")
 @click.option("--near", default="", help="Rank by closeness to a ZIP, town or address.")
-@click.option("--sort", type=click.Choice(["relevance", "distance", "name"]),
-              default="relevance", show_default=True)
+@click.option(
+    "--sort",
+    type=click.Choice(["relevance", "distance", "name"]),
+    default="relevance",
+    show_default=True,
+)
 @click.option("--page", default=1, show_default=True, type=int)
 @click.option("--page-size", default=None, type=int, help="Results per page (default PAGE_SIZE).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def search_command(text, kinds, levels, age_groups, areas, needs, near, sort, page, page_size,
-                   as_json) -> None:
+def search_command(
+    text, kinds, levels, age_groups, areas, needs, near, sort, page, page_size, as_json
+) -> None:
     """Search agencies and supports by words and filters; no words lists every match."""
     from geo.places import PlaceNotFound
 
@@ -276,9 +343,18 @@ def search_command(text, kinds, levels, age_groups, areas, needs, near, sort, pa
     from .search import SearchQuery, search
 
     directory = load_directory()
-    args = {"q": text, "kind": list(kinds), "level": list(levels), "age_group": list(age_groups),
-            "area": list(areas), "need": list(needs), "near": near, "sort": sort,
-            "page": str(page), "page_size": "" if page_size is None else str(page_size)}
+    args = {
+        "q": text,
+        "kind": list(kinds),
+        "level": list(levels),
+        "age_group": list(age_groups),
+        "area": list(areas),
+        "need": list(needs),
+        "near": near,
+        "sort": sort,
+        "page": str(page),
+        "page_size": "" if page_size is None else str(page_size),
+    }
     try:
         results = search(directory, SearchQuery.from_args(args, directory))
     except (BadInput, PlaceNotFound) as error:
@@ -305,8 +381,14 @@ def search_command(text, kinds, levels, age_groups, areas, needs, near, sort, pa
 @main.command("export-hsds")
 @data_option
 @click.argument("out_dir", type=click.Path(file_okay=False))
-@click.option("--format", "format_", type=click.Choice(["json", "csv"]), default="json",
-              show_default=True, help="hsds.json + services.json, or the CSV data package.")
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["json", "csv"]),
+    default="json",
+    show_default=True,
+    help="hsds.json + services.json, or the CSV data package.",
+)
 def export_hsds_command(out_dir: str, format_: str) -> None:
     """Write the whole directory as Open Referral HSDS 3.0 into OUT_DIR."""
     from .hsds import export_hsds
@@ -321,23 +403,39 @@ def export_hsds_command(out_dir: str, format_: str) -> None:
 
 @main.command("import-hsds")
 @click.argument("src", type=click.Path())
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Data folder to write (new, empty, or an earlier data folder to replace).")
-@click.option("--region-name", default="All areas", show_default=True,
-              help="Name of the whole-region area, for feeds without our area tree.")
-@click.option("--max-file-mb", default=32, show_default=True, type=click.IntRange(1, 4096),
-              help="Refuse source files larger than this.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Data folder to write (new, empty, or an earlier data folder to replace).",
+)
+@click.option(
+    "--region-name",
+    default="All areas",
+    show_default=True,
+    help="Name of the whole-region area, for feeds without our area tree.",
+)
+@click.option(
+    "--max-file-mb",
+    default=32,
+    show_default=True,
+    type=click.IntRange(1, 4096),
+    help="Refuse source files larger than this.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def import_hsds_command(src: str, out_dir: str, region_name: str, max_file_mb: int,
-                        as_json: bool) -> None:
+def import_hsds_command(
+    src: str, out_dir: str, region_name: str, max_file_mb: int, as_json: bool
+) -> None:
     """Convert an HSDS dataset (CSV package folder or JSON) into a data folder.
 
     Exit 0: written; 2: written, but some services were skipped; 1: nothing written.
     """
     from .hsds_import import import_hsds
 
-    report = import_hsds(src, out_dir, region_name=region_name,
-                         max_file_bytes=max_file_mb * 1024 * 1024)
+    report = import_hsds(
+        src, out_dir, region_name=region_name, max_file_bytes=max_file_mb * 1024 * 1024
+    )
     if as_json:
         emit_json(report.to_json())
     else:

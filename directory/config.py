@@ -26,6 +26,7 @@ DEFAULTS: dict[str, object] = {
     "PAGE_SIZE": 20,
     "MAX_PAGE_SIZE": 100,
     "MAX_QUERY_CHARS": 500,  # longer free text is cut, never rejected
+    "SEARCH_TEXT_LIMIT": 5000,  # text matches ranked per query; totals past it are estimates
     "RATE_LIMIT_PER_MINUTE": 300,  # per client address and worker process, on /api and /hsds (0 = off)
     "RATE_LIMIT_BURST": 60,
     "PROXY_HOPS": 0,  # reverse proxies in front that set X-Forwarded-For (for per-client limits)

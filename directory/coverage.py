@@ -79,10 +79,14 @@ class Coverage:
                     "count": area.count,
                     "flag": area.flag,
                     "providers": list(area.providers),
-                    "by_combo": {key: {"count": n, "flag": flag_for(n, self.overlap_at)}
-                                 for key, n in area.by_combo.items()},
-                    "by_need": {code: {"count": n, "flag": flag_for(n, self.overlap_at)}
-                                for code, n in area.by_need.items()},
+                    "by_combo": {
+                        key: {"count": n, "flag": flag_for(n, self.overlap_at)}
+                        for key, n in area.by_combo.items()
+                    },
+                    "by_need": {
+                        code: {"count": n, "flag": flag_for(n, self.overlap_at)}
+                        for code, n in area.by_need.items()
+                    },
                 }
                 for area in self.areas
             ],
@@ -116,14 +120,17 @@ def coverage(
 
 
 @lru_cache(maxsize=256)
-def _coverage(directory: Directory, level: Level | None, age_group: AgeGroup | None,
-              need: str | None) -> Coverage:
+def _coverage(
+    directory: Directory, level: Level | None, age_group: AgeGroup | None, need: str | None
+) -> Coverage:
     overlap_at = int(directory.settings.get("OVERLAP_AT", 3))
     filters = directory.filters
     formal = filters.mask("kind", [Kind.FORMAL.value])
     # Counting is mask arithmetic over precomputed sets, not loops over agencies.
     offers = {
-        combo_key(lvl, grp): formal & filters.mask("level", [lvl.value]) & filters.mask("age_group", [grp.value])
+        combo_key(lvl, grp): formal
+        & filters.mask("level", [lvl.value])
+        & filters.mask("age_group", [grp.value])
         for lvl, grp in COMBOS
     }
     # Needs are counted under the level and age filters, not the need filter itself.
@@ -148,7 +155,9 @@ def _coverage(directory: Directory, level: Level | None, age_group: AgeGroup | N
                 positions=positions,
                 agencies=filters.agencies,
                 flag=flag_for(positions.size, overlap_at),
-                by_combo={key: int(np.count_nonzero(covering & mask)) for key, mask in offers.items()},
+                by_combo={
+                    key: int(np.count_nonzero(covering & mask)) for key, mask in offers.items()
+                },
                 by_need={code: need_counts.get(code, 0) for code in directory.needs_by_code},
             )
         )

@@ -78,6 +78,13 @@ def init_app(app) -> None:
         # Log the type and the stack frames, never the message or arguments: either may hold
         # a person's place, needs or words.
         frames = "".join(traceback.format_tb(error.__traceback__))
-        log.error("unhandled %s on %s %s\n%s", type(error).__name__, request.method,
-                  request.url_rule.rule if request.url_rule else "(no route)", frames)
-        return error_response(500, "internal", "Something went wrong on our side. Please try again.")
+        log.error(
+            "unhandled %s on %s %s\n%s",
+            type(error).__name__,
+            request.method,
+            request.url_rule.rule if request.url_rule else "(no route)",
+            frames,
+        )
+        return error_response(
+            500, "internal", "Something went wrong on our side. Please try again."
+        )

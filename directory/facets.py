@@ -41,14 +41,14 @@ class Facet:
     CACHED_MASKS = 256  # filters repeat (an area, a need): keep their masks, read-only
 
     @classmethod
-    def build(cls, name: str, values: Sequence[str],
-              value_sets: Sequence[frozenset[str]]) -> Facet:
+    def build(cls, name: str, values: Sequence[str], value_sets: Sequence[frozenset[str]]) -> Facet:
         """`value_sets[n]` is the set of values of the n-th agency."""
         position = {value: n for n, value in enumerate(values)}
         group_number: dict[frozenset[str], int] = {}
         group_of = np.fromiter(
             (group_number.setdefault(value_set, len(group_number)) for value_set in value_sets),
-            dtype=np.int32, count=len(value_sets),
+            dtype=np.int32,
+            count=len(value_sets),
         )
         pairs = [
             (group, position[value])
@@ -61,11 +61,19 @@ class Facet:
         order = np.argsort(pair_value, kind="stable")
         bounds = np.searchsorted(pair_value[order], np.arange(len(values) + 1))
         groups_with = {
-            value: pair_group[order[bounds[n]:bounds[n + 1]]] for n, value in enumerate(values)
+            value: pair_group[order[bounds[n] : bounds[n + 1]]] for n, value in enumerate(values)
         }
         pair_start = np.searchsorted(pair_group, np.arange(len(group_number) + 1))
-        return cls(name, tuple(values), group_of, len(group_number), pair_group, pair_value,
-                   groups_with, pair_start)
+        return cls(
+            name,
+            tuple(values),
+            group_of,
+            len(group_number),
+            pair_group,
+            pair_value,
+            groups_with,
+            pair_start,
+        )
 
     def mask(self, values: Iterable[str]) -> np.ndarray:
         """Agencies having any of `values` (an unknown value matches nothing). Read-only."""
@@ -93,12 +101,16 @@ class Facet:
             lengths = self.pair_start[groups + 1] - starts
             steps = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
             pairs = steps + np.arange(int(lengths.sum()))
-            per_value = np.bincount(self.pair_value[pairs], weights=np.repeat(per_group, lengths),
-                                    minlength=len(self.values))
+            per_value = np.bincount(
+                self.pair_value[pairs],
+                weights=np.repeat(per_group, lengths),
+                minlength=len(self.values),
+            )
         else:
             every_group = np.bincount(selected, minlength=self.group_total)
-            per_value = np.bincount(self.pair_value, weights=every_group[self.pair_group],
-                                    minlength=len(self.values))
+            per_value = np.bincount(
+                self.pair_value, weights=every_group[self.pair_group], minlength=len(self.values)
+            )
         return dict(zip(self.values, per_value.astype(np.int64).tolist(), strict=True))
 
 
@@ -160,10 +172,15 @@ class FilterSets:
     listed_in: Mapping[str, np.ndarray]  # area -> positions of the agencies listing it
     points: tuple[np.ndarray, np.ndarray] = (_NONE, _NONE)  # lat, lon per position (NaN: none)
     listed_pairs: tuple[np.ndarray, np.ndarray] = (_NONE, _NONE)  # (position, area number)
+    name_rank: np.ndarray = field(
+        default_factory=lambda: _NONE
+    )  # position -> rank in alphabetical order of names
+    ages: tuple[np.ndarray, np.ndarray] = (_NONE, _NONE)  # min, max age per position (0, 999: none)
 
     @classmethod
-    def build(cls, agencies: Sequence[Agency], areas: Iterable[Area],
-              need_codes: Sequence[str] = ()) -> FilterSets:
+    def build(
+        cls, agencies: Sequence[Agency], areas: Iterable[Area], need_codes: Sequence[str] = ()
+    ) -> FilterSets:
         agencies = tuple(agencies)
         links = AreaLinks.build(areas)
         below = links.descendants()
@@ -178,17 +195,22 @@ class FilterSets:
                         found.update(links.ancestors(area_id))
             return frozenset(found)
 
-        def facet(name: str, values: Sequence[str],
-                  of: Callable[[Agency], frozenset[str]]) -> Facet:
+        def facet(
+            name: str, values: Sequence[str], of: Callable[[Agency], frozenset[str]]
+        ) -> Facet:
             return Facet.build(name, values, [of(agency) for agency in agencies])
 
         needs = tuple(need_codes) or tuple(sorted({c for a in agencies for c in a.needs}))
         facets = {
             "kind": facet("kind", [k.value for k in Kind], lambda a: frozenset({a.kind.value})),
-            "level": facet("level", [v.value for v in Level],
-                           lambda a: frozenset(v.value for v in a.levels)),
-            "age_group": facet("age_group", [v.value for v in AgeGroup],
-                               lambda a: frozenset(v.value for v in a.age_groups)),
+            "level": facet(
+                "level", [v.value for v in Level], lambda a: frozenset(v.value for v in a.levels)
+            ),
+            "age_group": facet(
+                "age_group",
+                [v.value for v in AgeGroup],
+                lambda a: frozenset(v.value for v in a.age_groups),
+            ),
             "need": facet("need", needs, lambda a: a.needs),
             "area": facet("area", links.order, lambda a: spread(a.area_ids, up=True)),
             "covers": facet("covers", links.order, lambda a: spread(a.area_ids, up=False)),
@@ -198,18 +220,35 @@ class FilterSets:
             for area_id in agency.area_ids:
                 listing.setdefault(area_id, []).append(n)
         area_number = {area_id: n for n, area_id in enumerate(links.order)}
-        pairs = [(n, area_number[a]) for n, agency in enumerate(agencies)
-                 for a in agency.area_ids if a in area_number]
+        pairs = [
+            (n, area_number[a])
+            for n, agency in enumerate(agencies)
+            for a in agency.area_ids
+            if a in area_number
+        ]
         return cls(
             agencies=agencies,
             position={agency.id: n for n, agency in enumerate(agencies)},
             facets=facets,
             links=links,
             listed_in={k: np.array(v, dtype=np.int32) for k, v in listing.items()},
-            points=(np.array([a.latitude if a.has_point else np.nan for a in agencies], dtype=float),
-                    np.array([a.longitude if a.has_point else np.nan for a in agencies], dtype=float)),
-            listed_pairs=(np.array([p for p, _ in pairs], dtype=np.int32),
-                          np.array([a for _, a in pairs], dtype=np.int32)),
+            points=(
+                np.array([a.latitude if a.has_point else np.nan for a in agencies], dtype=float),
+                np.array([a.longitude if a.has_point else np.nan for a in agencies], dtype=float),
+            ),
+            listed_pairs=(
+                np.array([p for p, _ in pairs], dtype=np.int32),
+                np.array([a for _, a in pairs], dtype=np.int32),
+            ),
+            name_rank=_name_rank(agencies),
+            ages=(
+                np.array(
+                    [a.min_age if a.min_age is not None else 0 for a in agencies], dtype=np.int16
+                ),
+                np.array(
+                    [a.max_age if a.max_age is not None else 999 for a in agencies], dtype=np.int16
+                ),
+            ),
         )
 
     def __len__(self) -> int:
@@ -246,9 +285,21 @@ class FilterSets:
             depth[self.listed_in.get(area_id, _NONE)] = self.links.depth(area_id) + 1
         return depth
 
-    def distances_km(self, positions: np.ndarray, lat: float, lon: float,
-                     area_km: Callable[[float, float, str], float] | None,
-                     locality: np.ndarray | None = None) -> np.ndarray:
+    def serving_age(self, age: int | None) -> np.ndarray:
+        """Agencies whose optional age limits admit this exact age (everyone when None)."""
+        if age is None:
+            return self.everyone()
+        low, high = self.ages
+        return (low <= age) & (age <= high)
+
+    def distances_km(
+        self,
+        positions: np.ndarray,
+        lat: float,
+        lon: float,
+        area_km: Callable[[float, float, str], float] | None,
+        locality: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Km from a person to each agency at `positions`: to its office when known, else to
         the nearest of its service areas (0 when it covers the person's place). The one place
         search and matching measure distance."""
@@ -260,8 +311,9 @@ class FilterSets:
             return result
         has_point = ~np.isnan(lats[positions])
         if has_point.any():
-            result[has_point] = haversine_km(lat, lon, lats[positions][has_point],
-                                             lons[positions][has_point])
+            result[has_point] = haversine_km(
+                lat, lon, lats[positions][has_point], lons[positions][has_point]
+            )
         rest = positions[~has_point]
         if rest.size:
             by_area = np.full(rest.size, np.inf)
@@ -282,3 +334,11 @@ class FilterSets:
 
     def agencies_in(self, mask: np.ndarray) -> list[Agency]:
         return [self.agencies[n] for n in np.flatnonzero(mask)]
+
+
+def _name_rank(agencies: Sequence[Agency]) -> np.ndarray:
+    """Position -> rank of the agency's name in alphabetical order (ties keep data order)."""
+    names = np.argsort(np.array([a.name.casefold() for a in agencies], dtype=object), kind="stable")
+    rank = np.empty(len(agencies), dtype=np.int32)
+    rank[names] = np.arange(len(agencies), dtype=np.int32)
+    return rank

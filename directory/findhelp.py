@@ -8,11 +8,9 @@ whom. Pure: no Flask.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-import numpy as np
 
 from .catalog import Directory
 from .matching import AgencyMatch, Match, MatchQuery, match
@@ -30,9 +28,9 @@ class FindHelp:
     suggestion: LevelSuggestion | None
     words: Any = None  # search Results for the free text, when the search module is present
     did_you_mean: str | None = None
-    chosen: tuple[AgencyMatch, ...] = ()  # cover the place and fit every choice
-    others: tuple[AgencyMatch, ...] = ()  # cover the place, but not the chosen level or needs
-    partial: tuple[AgencyMatch, ...] = ()  # serve only part of the place typed
+    chosen: Sequence[AgencyMatch] = ()  # cover the place and fit every choice
+    others: Sequence[AgencyMatch] = ()  # cover the place, but not the chosen level or needs
+    partial: Sequence[AgencyMatch] = ()  # serve only part of the place typed
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
@@ -44,10 +42,11 @@ class FindHelp:
         """Search hits for the person's words not already shown as matches (e.g. "library")."""
         if self.words is None:
             return ()
-        shown = {found.agency.id for found in self.chosen + self.others + self.partial}
-        if self.match is not None:
-            shown |= {found.agency.id for found in self.match.informal}
-        return tuple(hit for hit in self.words.hits if hit.agency.id not in shown)
+        if self.match is None:
+            return tuple(self.words.hits)
+        shown = self.match.agencies.mask() | self.match.informal.mask()
+        position = self.match.agencies.filters.position
+        return tuple(hit for hit in self.words.hits if not shown[position[hit.agency.id]])
 
     @property
     def limit(self) -> int:
@@ -82,14 +81,16 @@ def find_help(
     result = match(
         directory, location, query.age_group, query.needs + from_words, query.level, query.years
     )
-    chosen, others, partial = [], [], []
-    for found in result.agencies:
-        if not found.covers_place:
-            partial.append(found)
-        elif found.offers_level and (not result.needs or found.needs_met):
-            chosen.append(found)
-        else:
-            others.append(found)
+    # Sorted into the page's groups with masks, so only what a page shows becomes objects.
+    ranked = result.agencies
+    filters = directory.filters
+    offers = (filters.mask("level", [result.level.value]) if result.level else filters.everyone())[
+        ranked.positions
+    ]
+    meets = (filters.mask("need", result.needs) if result.needs else filters.everyone())[
+        ranked.positions
+    ]
+    fits = ranked.covers & offers & meets
     return FindHelp(
         query,
         location,
@@ -98,9 +99,9 @@ def find_help(
         suggestion,
         words,
         did_you_mean,
-        tuple(chosen),
-        tuple(others),
-        tuple(partial),
+        ranked.where(fits),
+        ranked.where(ranked.covers & ~fits),
+        ranked.where(~ranked.covers),
         facet_counts(directory, result),
     )
 
@@ -108,12 +109,14 @@ def find_help(
 def facet_counts(directory: Directory, result: Match) -> dict[str, dict[str, int]]:
     """How many of the agencies covering the place offer each level, age group and need."""
     filters = directory.filters
-    covering = np.zeros(len(filters), dtype=bool)
-    covering[[filters.position[found.id] for found in result.agencies if found.covers_place]] = True
+    covering = result.agencies.where(result.agencies.covers).mask()
     needs = filters.counts("need", covering)
     return {
         "level": filters.counts("level", covering),
         "age_group": filters.counts("age_group", covering),
-        "need": dict(sorted(((code, n) for code, n in needs.items() if n),
-                            key=lambda pair: (-pair[1], pair[0]))),
+        "need": dict(
+            sorted(
+                ((code, n) for code, n in needs.items() if n), key=lambda pair: (-pair[1], pair[0])
+            )
+        ),
     }

@@ -35,54 +35,211 @@ OPENAPI_URL = "https://raw.githubusercontent.com/openreferral/specification/3.0/
 
 # The HSDS 3.0 data package: table -> (file, columns), in the datapackage's order.
 TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "organization": ("organizations.csv", (
-        "id", "name", "alternate_name", "description", "email", "website", "tax_status",
-        "tax_id", "year_incorporated", "legal_status", "logo", "uri", "parent_organization_id")),
+    "organization": (
+        "organizations.csv",
+        (
+            "id",
+            "name",
+            "alternate_name",
+            "description",
+            "email",
+            "website",
+            "tax_status",
+            "tax_id",
+            "year_incorporated",
+            "legal_status",
+            "logo",
+            "uri",
+            "parent_organization_id",
+        ),
+    ),
     "program": ("programs.csv", ("id", "organization_id", "name", "alternate_name", "description")),
-    "service": ("services.csv", (
-        "id", "organization_id", "program_id", "name", "alternate_name", "description", "url",
-        "email", "status", "interpretation_services", "application_process", "fees_description",
-        "wait_time", "fees", "accreditations", "eligibility_description", "minimum_age",
-        "maximum_age", "assured_date", "assurer_email", "licenses", "alert", "last_modified")),
-    "attribute": ("attributes.csv", (
-        "id", "link_id", "taxonomy_term_id", "link_type", "link_entity", "value")),
-    "service_at_location": ("service_at_location.csv", ("id", "service_id", "location_id", "description")),
-    "location": ("locations.csv", (
-        "id", "location_type", "url", "organization_id", "name", "alternate_name", "description",
-        "transportation", "latitude", "longitude", "external_identifier",
-        "external_identifier_type")),
-    "phone": ("phones.csv", (
-        "id", "location_id", "service_id", "organization_id", "contact_id",
-        "service_at_location_id", "number", "extension", "type", "description")),
-    "contact": ("contacts.csv", (
-        "id", "organization_id", "service_id", "service_at_location_id", "location_id", "name",
-        "title", "department", "email")),
-    "address": ("addresses.csv", (
-        "id", "location_id", "attention", "address_1", "address_2", "city", "region",
-        "state_province", "postal_code", "country", "address_type")),
-    "schedule": ("schedules.csv", (
-        "id", "service_id", "location_id", "service_at_location_id", "valid_from", "valid_to",
-        "dtstart", "timezone", "until", "count", "wkst", "freq", "interval", "byday", "byweekno",
-        "bymonthday", "byyearday", "description", "opens_at", "closes_at", "schedule_link",
-        "attending_type", "notes")),
+    "service": (
+        "services.csv",
+        (
+            "id",
+            "organization_id",
+            "program_id",
+            "name",
+            "alternate_name",
+            "description",
+            "url",
+            "email",
+            "status",
+            "interpretation_services",
+            "application_process",
+            "fees_description",
+            "wait_time",
+            "fees",
+            "accreditations",
+            "eligibility_description",
+            "minimum_age",
+            "maximum_age",
+            "assured_date",
+            "assurer_email",
+            "licenses",
+            "alert",
+            "last_modified",
+        ),
+    ),
+    "attribute": (
+        "attributes.csv",
+        ("id", "link_id", "taxonomy_term_id", "link_type", "link_entity", "value"),
+    ),
+    "service_at_location": (
+        "service_at_location.csv",
+        ("id", "service_id", "location_id", "description"),
+    ),
+    "location": (
+        "locations.csv",
+        (
+            "id",
+            "location_type",
+            "url",
+            "organization_id",
+            "name",
+            "alternate_name",
+            "description",
+            "transportation",
+            "latitude",
+            "longitude",
+            "external_identifier",
+            "external_identifier_type",
+        ),
+    ),
+    "phone": (
+        "phones.csv",
+        (
+            "id",
+            "location_id",
+            "service_id",
+            "organization_id",
+            "contact_id",
+            "service_at_location_id",
+            "number",
+            "extension",
+            "type",
+            "description",
+        ),
+    ),
+    "contact": (
+        "contacts.csv",
+        (
+            "id",
+            "organization_id",
+            "service_id",
+            "service_at_location_id",
+            "location_id",
+            "name",
+            "title",
+            "department",
+            "email",
+        ),
+    ),
+    "address": (
+        "addresses.csv",
+        (
+            "id",
+            "location_id",
+            "attention",
+            "address_1",
+            "address_2",
+            "city",
+            "region",
+            "state_province",
+            "postal_code",
+            "country",
+            "address_type",
+        ),
+    ),
+    "schedule": (
+        "schedules.csv",
+        (
+            "id",
+            "service_id",
+            "location_id",
+            "service_at_location_id",
+            "valid_from",
+            "valid_to",
+            "dtstart",
+            "timezone",
+            "until",
+            "count",
+            "wkst",
+            "freq",
+            "interval",
+            "byday",
+            "byweekno",
+            "bymonthday",
+            "byyearday",
+            "description",
+            "opens_at",
+            "closes_at",
+            "schedule_link",
+            "attending_type",
+            "notes",
+        ),
+    ),
     "funding": ("funding.csv", ("id", "organization_id", "service_id", "source")),
-    "service_area": ("service_areas.csv", (
-        "id", "service_id", "name", "description", "extent", "extent_type", "uri")),
+    "service_area": (
+        "service_areas.csv",
+        ("id", "service_id", "name", "description", "extent", "extent_type", "uri"),
+    ),
     "required_document": ("required_documents.csv", ("id", "service_id", "document", "uri")),
-    "language": ("languages.csv", ("id", "service_id", "location_id", "phone_id", "name", "code", "note")),
+    "language": (
+        "languages.csv",
+        ("id", "service_id", "location_id", "phone_id", "name", "code", "note"),
+    ),
     "accessibility": ("accessibility.csv", ("id", "location_id", "description", "details", "url")),
-    "taxonomy_term": ("taxonomy_terms.csv", (
-        "id", "code", "name", "description", "parent_id", "taxonomy", "language", "taxonomy_id",
-        "term_uri")),
-    "metadata": ("metadata.csv", (
-        "id", "resource_id", "resource_type", "last_action_date", "last_action_type",
-        "field_name", "previous_value", "replacement_value", "updated_by")),
-    "meta_table_description": ("meta_table_descriptions.csv", ("id", "name", "language", "character_set")),
-    "cost_option": ("cost_options.csv", (
-        "id", "service_id", "valid_from", "valid_to", "option", "currency", "amount",
-        "amount_description")),
-    "organization_identifier": ("organization_identifiers.csv", (
-        "id", "organization_id", "identifier_scheme", "identifier_type", "identifier")),
+    "taxonomy_term": (
+        "taxonomy_terms.csv",
+        (
+            "id",
+            "code",
+            "name",
+            "description",
+            "parent_id",
+            "taxonomy",
+            "language",
+            "taxonomy_id",
+            "term_uri",
+        ),
+    ),
+    "metadata": (
+        "metadata.csv",
+        (
+            "id",
+            "resource_id",
+            "resource_type",
+            "last_action_date",
+            "last_action_type",
+            "field_name",
+            "previous_value",
+            "replacement_value",
+            "updated_by",
+        ),
+    ),
+    "meta_table_description": (
+        "meta_table_descriptions.csv",
+        ("id", "name", "language", "character_set"),
+    ),
+    "cost_option": (
+        "cost_options.csv",
+        (
+            "id",
+            "service_id",
+            "valid_from",
+            "valid_to",
+            "option",
+            "currency",
+            "amount",
+            "amount_description",
+        ),
+    ),
+    "organization_identifier": (
+        "organization_identifiers.csv",
+        ("id", "organization_id", "identifier_scheme", "identifier_type", "identifier"),
+    ),
     "taxonomy": ("taxonomies.csv", ("id", "name", "description", "uri", "version")),
 }
 # Columns whose values are numbers in JSON (strings in CSV); everything else is text.
@@ -98,13 +255,28 @@ NUMBER_FIELDS: dict[str, frozenset[str]] = {
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "organization": ("id", "name", "description"),
     "service": ("id", "name", "status"),
-    "address": ("id", "address_1", "city", "state_province", "postal_code", "country", "address_type"),
+    "address": (
+        "id",
+        "address_1",
+        "city",
+        "state_province",
+        "postal_code",
+        "country",
+        "address_type",
+    ),
     "location": ("id", "location_type"),
     "phone": ("id", "number"),
     "taxonomy": ("id", "name", "description"),
     "taxonomy_term": ("id", "name", "description"),
-    "metadata": ("id", "last_action_date", "last_action_type", "field_name", "previous_value",
-                 "replacement_value", "updated_by"),
+    "metadata": (
+        "id",
+        "last_action_date",
+        "last_action_type",
+        "field_name",
+        "previous_value",
+        "replacement_value",
+        "updated_by",
+    ),
 }
 JSON_FILE = "hsds.json"  # the whole dataset, one array per table (HSDS compiled/tabular.json)
 SERVICES_FILE = "services.json"  # fully nested services, as /hsds/services/{id} answers
@@ -140,24 +312,41 @@ class Taxonomy:
         return hsds_id("taxonomy_term", self.key, code)
 
 
-KIND = Taxonomy("kind", "Kind of support",
-                "Formal service-coordination agency, or informal and community support.",
-                "kind")
-LEVEL = Taxonomy("coordination-level", "Coordination level",
-                 "Level of service coordination offered: blended or administrative.",
-                 "coordination_level")
-AGE_GROUP = Taxonomy("age-group", "Age group", "Age groups served: adults, children.",
-                     "age_group")
-NEED = Taxonomy("need", "Need",
-                "The directory's need vocabulary. Top-level terms are Open Eligibility "
-                "categories; each need sits under its category.", "need")
-AREA = Taxonomy("service-area", "Service area",
-                "The directory's service areas. A term's code is the area id; its parent is "
-                "the enclosing area.", "service_area")
-RECORD = Taxonomy("record", "Record keeping",
-                  "Facts about a record that HSDS has no field for: the directory's own id, "
-                  "where the record came from, which values were reconstructed, notes, need "
-                  "synonyms and the ZIP codes a service area is made of.", "record")
+KIND = Taxonomy(
+    "kind",
+    "Kind of support",
+    "Formal service-coordination agency, or informal and community support.",
+    "kind",
+)
+LEVEL = Taxonomy(
+    "coordination-level",
+    "Coordination level",
+    "Level of service coordination offered: blended or administrative.",
+    "coordination_level",
+)
+AGE_GROUP = Taxonomy("age-group", "Age group", "Age groups served: adults, children.", "age_group")
+NEED = Taxonomy(
+    "need",
+    "Need",
+    "The directory's need vocabulary. Top-level terms are Open Eligibility "
+    "categories; each need sits under its category.",
+    "need",
+)
+AREA = Taxonomy(
+    "service-area",
+    "Service area",
+    "The directory's service areas. A term's code is the area id; its parent is "
+    "the enclosing area.",
+    "service_area",
+)
+RECORD = Taxonomy(
+    "record",
+    "Record keeping",
+    "Facts about a record that HSDS has no field for: the directory's own id, "
+    "where the record came from, which values were reconstructed, notes, need "
+    "synonyms and the ZIP codes a service area is made of.",
+    "record",
+)
 TAXONOMIES = (KIND, LEVEL, AGE_GROUP, NEED, AREA, RECORD)
 TAXONOMY_BY_URI = {taxonomy.uri: taxonomy for taxonomy in TAXONOMIES}
 
@@ -165,25 +354,35 @@ TAXONOMY_BY_URI = {taxonomy.uri: taxonomy for taxonomy in TAXONOMIES}
 RECORD_TERMS = {
     "id": ("Directory id", "The record's id in the service directory (a slug)."),
     "source": ("Source", "Where the record's facts came from."),
-    "reconstructed": ("Reconstructed column",
-                      "A column whose value was reconstructed, not taken from the source."),
+    "reconstructed": (
+        "Reconstructed column",
+        "A column whose value was reconstructed, not taken from the source.",
+    ),
     "notes": ("Notes", "Maintainers' notes on the record."),
     "synonym": ("Synonym", "A word people type for this need."),
     "zip-codes": ("ZIP codes", "The ZIP codes a service area is made of, separated by ';'."),
-    "straddling-zip-codes": ("Straddling ZIP codes",
-                             "ZIP codes shared with another area, separated by ';'."),
+    "straddling-zip-codes": (
+        "Straddling ZIP codes",
+        "ZIP codes shared with another area, separated by ';'.",
+    ),
 }
 KIND_TERMS = {
     Kind.FORMAL: ("Formal agency", "A formal service-coordination agency."),
-    Kind.INFORMAL: ("Informal or community support",
-                    "A peer group, faith community, library, recreation centre or other "
-                    "community support."),
+    Kind.INFORMAL: (
+        "Informal or community support",
+        "A peer group, faith community, library, recreation centre or other community support.",
+    ),
 }
 LEVEL_TERMS = {
-    Level.BLENDED: ("Blended", "Intensive service coordination with eligibility criteria, "
-                    "available around the clock in a crisis."),
-    Level.ADMINISTRATIVE: ("Administrative", "Occasional help with accessing supports, "
-                           "open to anyone."),
+    Level.BLENDED: (
+        "Blended",
+        "Intensive service coordination with eligibility criteria, "
+        "available around the clock in a crisis.",
+    ),
+    Level.ADMINISTRATIVE: (
+        "Administrative",
+        "Occasional help with accessing supports, open to anyone.",
+    ),
 }
 AGE_GROUP_TERMS = {
     AgeGroup.ADULT: ("Adults", "Serves adults."),
@@ -222,49 +421,79 @@ def hsds_tables(data: DataSet, extents: Mapping[str, str] | None = None) -> Tabl
     return tables
 
 
-def _attribute(tables: Tables, taxonomy: Taxonomy, code: str, link_entity: str, link_id: str,
-               value: str | None = None, index: int = 0) -> None:
+def _attribute(
+    tables: Tables,
+    taxonomy: Taxonomy,
+    code: str,
+    link_entity: str,
+    link_id: str,
+    value: str | None = None,
+    index: int = 0,
+) -> None:
     term_id = taxonomy.term_id(code)
-    tables["attribute"].append({
-        "id": hsds_id("attribute", link_entity, link_id, term_id, str(index)),
-        "link_id": link_id,
-        "taxonomy_term_id": term_id,
-        "link_type": taxonomy.link_type,
-        "link_entity": link_entity,
-        "value": value,
-    })
+    tables["attribute"].append(
+        {
+            "id": hsds_id("attribute", link_entity, link_id, term_id, str(index)),
+            "link_id": link_id,
+            "taxonomy_term_id": term_id,
+            "link_type": taxonomy.link_type,
+            "link_entity": link_entity,
+            "value": value,
+        }
+    )
 
 
-def _term(tables: Tables, taxonomy: Taxonomy, code: str, name: str, description: str,
-          parent_code: str | None = None) -> None:
-    tables["taxonomy_term"].append({
-        "id": taxonomy.term_id(code),
-        "code": code,
-        "name": name,
-        "description": description,
-        "parent_id": taxonomy.term_id(parent_code) if parent_code else None,
-        "taxonomy": taxonomy.name,
-        "language": "en",
-        "taxonomy_id": taxonomy.id,
-        "term_uri": None,
-    })
+def _term(
+    tables: Tables,
+    taxonomy: Taxonomy,
+    code: str,
+    name: str,
+    description: str,
+    parent_code: str | None = None,
+) -> None:
+    tables["taxonomy_term"].append(
+        {
+            "id": taxonomy.term_id(code),
+            "code": code,
+            "name": name,
+            "description": description,
+            "parent_id": taxonomy.term_id(parent_code) if parent_code else None,
+            "taxonomy": taxonomy.name,
+            "language": "en",
+            "taxonomy_id": taxonomy.id,
+            "term_uri": None,
+        }
+    )
 
 
 def _add_taxonomies(tables: Tables, data: DataSet) -> None:
     for taxonomy in TAXONOMIES:
-        tables["taxonomy"].append({"id": taxonomy.id, "name": taxonomy.name,
-                                   "description": taxonomy.description, "uri": taxonomy.uri,
-                                   "version": "1"})
+        tables["taxonomy"].append(
+            {
+                "id": taxonomy.id,
+                "name": taxonomy.name,
+                "description": taxonomy.description,
+                "uri": taxonomy.uri,
+                "version": "1",
+            }
+        )
     for kind, (name, description) in KIND_TERMS.items():
         _term(tables, KIND, kind.value, name, description)
     for level, (name, description) in LEVEL_TERMS.items():
         _term(tables, LEVEL, level.value, name, description)
     for group, (name, description) in AGE_GROUP_TERMS.items():
         _term(tables, AGE_GROUP, group.value, name, description)
-    categories = list(dict.fromkeys(need.open_eligibility for need in data.needs if need.open_eligibility))
+    categories = list(
+        dict.fromkeys(need.open_eligibility for need in data.needs if need.open_eligibility)
+    )
     for category in categories:
-        _term(tables, NEED, CATEGORY_PREFIX + category, category,
-              f"Open Eligibility top-level category: {category}.")
+        _term(
+            tables,
+            NEED,
+            CATEGORY_PREFIX + category,
+            category,
+            f"Open Eligibility top-level category: {category}.",
+        )
     for need in data.needs:
         _add_need(tables, need)
     for area in data.areas:
@@ -284,51 +513,98 @@ def _add_need(tables: Tables, need: Need) -> None:
 def _add_area(tables: Tables, area: Area, extent: str | None) -> None:
     """The area's own definition: a service_area with no service, carrying ZIPs and source."""
     row_id = hsds_id("area", area.id)
-    tables["service_area"].append({
-        "id": row_id, "service_id": None, "name": area.name, "description": area.notes,
-        "extent": extent, "extent_type": "geojson" if extent else None, "uri": None,
-    })
+    tables["service_area"].append(
+        {
+            "id": row_id,
+            "service_id": None,
+            "name": area.name,
+            "description": area.notes,
+            "extent": extent,
+            "extent_type": "geojson" if extent else None,
+            "uri": None,
+        }
+    )
     _attribute(tables, AREA, area.id, "service_area", row_id)
     _attribute(tables, RECORD, "zip-codes", "service_area", row_id, ";".join(area.zips))
     if area.straddling_zips:
-        _attribute(tables, RECORD, "straddling-zip-codes", "service_area", row_id,
-                   ";".join(area.straddling_zips))
+        _attribute(
+            tables,
+            RECORD,
+            "straddling-zip-codes",
+            "service_area",
+            row_id,
+            ";".join(area.straddling_zips),
+        )
     if area.source:
         _attribute(tables, RECORD, "source", "service_area", row_id, area.source)
 
 
-def _add_agency(tables: Tables, agency: Agency, area_names: Mapping[str, str],
-                extents: Mapping[str, str], need_order: Mapping[str, int]) -> None:
+def _add_agency(
+    tables: Tables,
+    agency: Agency,
+    area_names: Mapping[str, str],
+    extents: Mapping[str, str],
+    need_order: Mapping[str, int],
+) -> None:
     service_id = hsds_id("service", agency.id)
     organization_id = hsds_id("organization", agency.id)
     verified = agency.verified_on.isoformat() if agency.verified_on else None
-    tables["organization"].append({
-        "id": organization_id, "name": agency.name, "description": agency.description,
-        "website": agency.website or None,
-    })
-    tables["service"].append({
-        "id": service_id, "organization_id": organization_id, "name": agency.name,
-        "description": agency.description or None, "url": agency.website or None,
-        "status": "active", "application_process": agency.how_to_refer or None,
-        "eligibility_description": agency.eligibility or None,
-        "minimum_age": agency.min_age, "maximum_age": agency.max_age, "assured_date": verified,
-    })
+    tables["organization"].append(
+        {
+            "id": organization_id,
+            "name": agency.name,
+            "description": agency.description,
+            "website": agency.website or None,
+        }
+    )
+    tables["service"].append(
+        {
+            "id": service_id,
+            "organization_id": organization_id,
+            "name": agency.name,
+            "description": agency.description or None,
+            "url": agency.website or None,
+            "status": "active",
+            "application_process": agency.how_to_refer or None,
+            "eligibility_description": agency.eligibility or None,
+            "minimum_age": agency.min_age,
+            "maximum_age": agency.max_age,
+            "assured_date": verified,
+        }
+    )
     for index, number in enumerate(agency.phones):
-        tables["phone"].append({"id": hsds_id("phone", agency.id, str(index)),
-                                "service_id": service_id, "number": number, "type": "voice"})
+        tables["phone"].append(
+            {
+                "id": hsds_id("phone", agency.id, str(index)),
+                "service_id": service_id,
+                "number": number,
+                "type": "voice",
+            }
+        )
     for index, language in enumerate(agency.languages):
-        tables["language"].append({"id": hsds_id("language", agency.id, str(index)),
-                                   "service_id": service_id, "name": language})
+        tables["language"].append(
+            {
+                "id": hsds_id("language", agency.id, str(index)),
+                "service_id": service_id,
+                "name": language,
+            }
+        )
     if agency.address or agency.has_point:
         _add_location(tables, agency, service_id, organization_id)
     for area_id in agency.area_ids:
         row_id = hsds_id("service_area", agency.id, area_id)
         extent = extents.get(area_id)
-        tables["service_area"].append({
-            "id": row_id, "service_id": service_id, "name": area_names.get(area_id, area_id),
-            "description": None, "extent": extent,
-            "extent_type": "geojson" if extent else None, "uri": None,
-        })
+        tables["service_area"].append(
+            {
+                "id": row_id,
+                "service_id": service_id,
+                "name": area_names.get(area_id, area_id),
+                "description": None,
+                "extent": extent,
+                "extent_type": "geojson" if extent else None,
+                "uri": None,
+            }
+        )
         _attribute(tables, AREA, area_id, "service_area", row_id)
     link = ("service", service_id)
     _attribute(tables, RECORD, "id", *link, agency.id)
@@ -347,29 +623,45 @@ def _add_agency(tables: Tables, agency: Agency, area_names: Mapping[str, str],
     if agency.notes:
         _attribute(tables, RECORD, "notes", *link, agency.notes)
     if verified:
-        tables["metadata"].append({
-            "id": hsds_id("metadata", agency.id), "resource_id": service_id,
-            "resource_type": "service", "last_action_date": verified,
-            "last_action_type": "verified", "field_name": "assured_date",
-            "previous_value": "", "replacement_value": verified,
-            "updated_by": "directory maintainers",
-        })
+        tables["metadata"].append(
+            {
+                "id": hsds_id("metadata", agency.id),
+                "resource_id": service_id,
+                "resource_type": "service",
+                "last_action_date": verified,
+                "last_action_type": "verified",
+                "field_name": "assured_date",
+                "previous_value": "",
+                "replacement_value": verified,
+                "updated_by": "directory maintainers",
+            }
+        )
 
 
 def _add_location(tables: Tables, agency: Agency, service_id: str, organization_id: str) -> None:
     location_id = hsds_id("location", agency.id)
-    tables["location"].append({
-        "id": location_id, "location_type": "physical", "organization_id": organization_id,
-        "name": agency.name, "latitude": agency.latitude, "longitude": agency.longitude,
-    })
-    tables["service_at_location"].append({
-        "id": hsds_id("service_at_location", agency.id), "service_id": service_id,
-        "location_id": location_id,
-    })
+    tables["location"].append(
+        {
+            "id": location_id,
+            "location_type": "physical",
+            "organization_id": organization_id,
+            "name": agency.name,
+            "latitude": agency.latitude,
+            "longitude": agency.longitude,
+        }
+    )
+    tables["service_at_location"].append(
+        {
+            "id": hsds_id("service_at_location", agency.id),
+            "service_id": service_id,
+            "location_id": location_id,
+        }
+    )
     if agency.address:
         parts = split_address(agency.address)
-        tables["address"].append({"id": hsds_id("address", agency.id),
-                                  "location_id": location_id, **parts})
+        tables["address"].append(
+            {"id": hsds_id("address", agency.id), "location_id": location_id, **parts}
+        )
 
 
 def split_address(text: str) -> dict[str, str]:
@@ -378,12 +670,21 @@ def split_address(text: str) -> dict[str, str]:
     An address we cannot split goes whole into address_1, so nothing is lost or guessed.
     """
     match = ADDRESS.match(text)
-    if match and join_address(match["street"], "", match["city"], match["state"], match["zip"]) == text:
+    if (
+        match
+        and join_address(match["street"], "", match["city"], match["state"], match["zip"]) == text
+    ):
         street, city, state, postal = match["street"], match["city"], match["state"], match["zip"]
     else:
         street, city, state, postal = text, "", "", ""
-    return {"address_1": street, "city": city, "state_province": state,
-            "postal_code": postal, "country": "US", "address_type": "physical"}
+    return {
+        "address_1": street,
+        "city": city,
+        "state_province": state,
+        "postal_code": postal,
+        "country": "US",
+        "address_type": "physical",
+    }
 
 
 def join_address(street: str, street_2: str, city: str, state: str, postal: str) -> str:
@@ -433,6 +734,7 @@ def write_csv_tables(tables: Tables, folder: Path) -> None:
 
 def datapackage_descriptor() -> dict:
     """A minimal Frictionless descriptor naming each HSDS table, its file and columns."""
+
     def field_type(table: str, column: str) -> str:
         return "number" if column in NUMBER_FIELDS.get(table, ()) else "string"
 
@@ -442,11 +744,18 @@ def datapackage_descriptor() -> dict:
         "title": "Human Services Data Specification 3.0 export of a service directory",
         "resources": [
             {
-                "name": table, "path": filename, "profile": "tabular-data-resource",
-                "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
-                "schema": {"primaryKey": "id", "fields": [
-                    {"name": column, "type": field_type(table, column)} for column in columns
-                ]},
+                "name": table,
+                "path": filename,
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": {
+                    "primaryKey": "id",
+                    "fields": [
+                        {"name": column, "type": field_type(table, column)} for column in columns
+                    ],
+                },
             }
             for table, (filename, columns) in TABLES.items()
         ],
@@ -472,10 +781,12 @@ def write_json_tables(tables: Tables, folder: Path) -> None:
 # metadata link by link_id / resource_id instead and are added for every object.
 CHILDREN: dict[str, tuple[tuple[str, str, str], ...]] = {
     "service": (
-        ("phones", "phone", "service_id"), ("schedules", "schedule", "service_id"),
+        ("phones", "phone", "service_id"),
+        ("schedules", "schedule", "service_id"),
         ("service_areas", "service_area", "service_id"),
         ("service_at_locations", "service_at_location", "service_id"),
-        ("languages", "language", "service_id"), ("funding", "funding", "service_id"),
+        ("languages", "language", "service_id"),
+        ("funding", "funding", "service_id"),
         ("cost_options", "cost_option", "service_id"),
         ("required_documents", "required_document", "service_id"),
         ("contacts", "contact", "service_id"),
@@ -486,13 +797,18 @@ CHILDREN: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("schedules", "schedule", "service_at_location_id"),
     ),
     "location": (
-        ("languages", "language", "location_id"), ("addresses", "address", "location_id"),
-        ("contacts", "contact", "location_id"), ("accessibility", "accessibility", "location_id"),
-        ("phones", "phone", "location_id"), ("schedules", "schedule", "location_id"),
+        ("languages", "language", "location_id"),
+        ("addresses", "address", "location_id"),
+        ("contacts", "contact", "location_id"),
+        ("accessibility", "accessibility", "location_id"),
+        ("phones", "phone", "location_id"),
+        ("schedules", "schedule", "location_id"),
     ),
     "organization": (
-        ("funding", "funding", "organization_id"), ("contacts", "contact", "organization_id"),
-        ("phones", "phone", "organization_id"), ("programs", "program", "organization_id"),
+        ("funding", "funding", "organization_id"),
+        ("contacts", "contact", "organization_id"),
+        ("phones", "phone", "organization_id"),
+        ("programs", "program", "organization_id"),
         ("organization_identifiers", "organization_identifier", "organization_id"),
     ),
     "contact": (("phones", "phone", "contact_id"),),
@@ -537,16 +853,22 @@ class HsdsView:
         for key, child_table, column in CHILDREN.get(table, ()):
             if child_table in skip:
                 continue
-            out[key] = [self.nested(child_table, child, skip | {table})
-                        for child in self.children(child_table, column, row["id"])]
+            out[key] = [
+                self.nested(child_table, child, skip | {table})
+                for child in self.children(child_table, column, row["id"])
+            ]
         if table == "service_at_location":
             location = self.get("location", row.get("location_id") or "")
             if location is not None:
                 out["location"] = self.nested("location", location, skip | {table})
         if table not in NO_ATTRIBUTES:
-            out["attributes"] = [self.attribute(attribute)
-                                 for attribute in self._attributes.get((table, row["id"]), [])]
-            out["metadata"] = [json_row("metadata", meta) for meta in self._metadata.get(row["id"], [])]
+            out["attributes"] = [
+                self.attribute(attribute)
+                for attribute in self._attributes.get((table, row["id"]), [])
+            ]
+            out["metadata"] = [
+                json_row("metadata", meta) for meta in self._metadata.get(row["id"], [])
+            ]
         return out
 
     def attribute(self, row: Row) -> dict:
@@ -644,8 +966,9 @@ def export_hsds(directory: Any, out_dir: str | Path, format: str = "json") -> Pa
     return write_folder(Path(out_dir), lambda folder: writer(tables, folder), ours)
 
 
-def write_folder(out_dir: Path, fill: Callable[[Path], None], ours: set[str], *,
-                 keep_others: bool = False) -> Path:
+def write_folder(
+    out_dir: Path, fill: Callable[[Path], None], ours: set[str], *, keep_others: bool = False
+) -> Path:
     """Fill a fresh folder beside out_dir, then swap it in, so nobody ever sees half of it.
 
     out_dir may be missing or empty, or hold only files named in `ours` (an earlier run).

@@ -52,8 +52,11 @@ def services():
     view = hsds_view(directory)
     ids = _service_ids(directory, view, request.args)
     page, per_page = _paging(request.args, directory.settings)
-    return jsonify(_page([view.service_summary(i) for i in _slice(ids, page, per_page)],
-                         len(ids), page, per_page))
+    return jsonify(
+        _page(
+            [view.service_summary(i) for i in _slice(ids, page, per_page)], len(ids), page, per_page
+        )
+    )
 
 
 @bp.get("/services/<service_id>")
@@ -78,8 +81,9 @@ def service_at_locations():
     postcode = args.get("postcode", "").strip()
     proximity = args.get("proximity", "").strip()
     if proximity and not postcode:
-        raise BadInput('"proximity" is measured from a postcode: add "postcode" (a ZIP code).',
-                       "bad_proximity")
+        raise BadInput(
+            '"proximity" is measured from a postcode: add "postcode" (a ZIP code).', "bad_proximity"
+        )
     if postcode:
         rows = _in_service_area(directory, rows, postcode)
     if proximity:
@@ -96,8 +100,10 @@ def _service_ids(directory: Directory, view: HsdsView, args: Mapping[str, str]) 
     rows = view.tables["service"]
     text = args.get("search", "").strip()
     if text:
-        rows = [view.by_id["service"][hsds_id("service", agency_id)]
-                for agency_id in _text_matches(directory, text)]
+        rows = [
+            view.by_id["service"][hsds_id("service", agency_id)]
+            for agency_id in _text_matches(directory, text)
+        ]
     term_id = args.get("taxonomy_term_id", "").strip()
     taxonomy_id = args.get("taxonomy_id", "").strip()
     organization_id = args.get("organization_id", "").strip()
@@ -139,16 +145,21 @@ def _in_service_area(directory: Directory, rows: list[dict], postcode: str) -> l
     """Rows whose service's areas hold the ZIP (an area listing it, or an enclosing area)."""
     code = normalise_zip(postcode)
     if code is None:
-        raise BadInput(f'"{postcode[:20]}" is not a ZIP code; use 5 digits such as 15213.',
-                       "bad_postcode")
+        raise BadInput(
+            f'"{postcode[:20]}" is not a ZIP code; use 5 digits such as 15213.', "bad_postcode"
+        )
     areas = set(directory.atlas.areas_for_zip(code))
-    serving = {hsds_id("service", agency.id) for agency in directory.agencies
-               if areas.intersection(agency.area_ids)}
+    serving = {
+        hsds_id("service", agency.id)
+        for agency in directory.agencies
+        if areas.intersection(agency.area_ids)
+    }
     return [row for row in rows if row["service_id"] in serving]
 
 
-def _within(directory: Directory, view: HsdsView, rows: list[dict], postcode: str,
-            meters: float) -> list[dict]:
+def _within(
+    directory: Directory, view: HsdsView, rows: list[dict], postcode: str, meters: float
+) -> list[dict]:
     """Rows whose location lies within `meters` of the ZIP's centroid; unplaced ones drop out."""
     place = directory.atlas.locate(normalise_zip(postcode) or postcode)  # PlaceNotFound -> 400
     placed = []
@@ -168,8 +179,10 @@ def _meters(text: str) -> float:
     except ValueError:
         meters = math.nan
     if not math.isfinite(meters) or meters <= 0:
-        raise BadInput(f'"proximity" is a distance in meters, such as 5000; got "{text[:20]}".',
-                       "bad_proximity")
+        raise BadInput(
+            f'"proximity" is a distance in meters, such as 5000; got "{text[:20]}".',
+            "bad_proximity",
+        )
     return meters
 
 
@@ -188,14 +201,16 @@ def _whole(args: Mapping[str, str], name: str, default: int, low: int, high: int
     if not text:
         return default
     if not text.isdigit() or not low <= int(text) <= high:
-        raise BadInput(f'"{name}" must be a whole number from {low} to {high}; got "{text[:20]}".',
-                       f"bad_{name}")
+        raise BadInput(
+            f'"{name}" must be a whole number from {low} to {high}; got "{text[:20]}".',
+            f"bad_{name}",
+        )
     return int(text)
 
 
 def _slice(items: list, page: int, per_page: int) -> list:
     start = (page - 1) * per_page
-    return items[start:start + per_page]
+    return items[start : start + per_page]
 
 
 def _page(contents: Iterable[dict], total: int, page: int, per_page: int) -> dict:
@@ -212,4 +227,3 @@ def _page(contents: Iterable[dict], total: int, page: int, per_page: int) -> dic
         "empty": not contents,
         "contents": contents,
     }
-

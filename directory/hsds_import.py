@@ -56,9 +56,28 @@ from .records import AgeGroup, Kind, Level, Need, format_phone
 MAX_FILE_BYTES = 32 * 1024 * 1024  # per source file; a county's whole feed is far smaller
 REQUIRED_TABLES = ("service", "organization")
 AGENCY_HEADER = (
-    "id", "name", "kind", "levels", "age_groups", "min_age", "max_age", "areas", "needs",
-    "phones", "address", "latitude", "longitude", "website", "how_to_refer", "eligibility",
-    "languages", "description", "source", "verified_on", "reconstructed", "notes",
+    "id",
+    "name",
+    "kind",
+    "levels",
+    "age_groups",
+    "min_age",
+    "max_age",
+    "areas",
+    "needs",
+    "phones",
+    "address",
+    "latitude",
+    "longitude",
+    "website",
+    "how_to_refer",
+    "eligibility",
+    "languages",
+    "description",
+    "source",
+    "verified_on",
+    "reconstructed",
+    "notes",
 )
 REGION_HEADER = REGION_COLUMNS["required"] + REGION_COLUMNS["optional"]
 NEED_HEADER = NEED_COLUMNS["required"] + NEED_COLUMNS["optional"]
@@ -67,29 +86,54 @@ SKIPPED_STATUSES = ("inactive", "defunct")
 
 # Which table a foreign-key column points at.
 LINKS = {
-    "organization_id": "organization", "service_id": "service", "location_id": "location",
-    "program_id": "program", "contact_id": "contact", "phone_id": "phone",
-    "service_at_location_id": "service_at_location", "taxonomy_term_id": "taxonomy_term",
-    "taxonomy_id": "taxonomy", "parent_organization_id": "organization",
+    "organization_id": "organization",
+    "service_id": "service",
+    "location_id": "location",
+    "program_id": "program",
+    "contact_id": "contact",
+    "phone_id": "phone",
+    "service_at_location_id": "service_at_location",
+    "taxonomy_term_id": "taxonomy_term",
+    "taxonomy_id": "taxonomy",
+    "parent_organization_id": "organization",
 }
 # Nested keys of HSDS JSON objects: key -> child table.
 NESTED = {
-    "phones": "phone", "schedules": "schedule", "service_areas": "service_area",
-    "service_at_locations": "service_at_location", "languages": "language",
-    "funding": "funding", "fundings": "funding", "cost_options": "cost_option",
-    "required_documents": "required_document", "contacts": "contact", "attributes": "attribute",
-    "metadata": "metadata", "addresses": "address", "accessibility": "accessibility",
-    "locations": "location", "programs": "program", "services": "service",
-    "organization_identifiers": "organization_identifier", "organization": "organization",
-    "program": "program", "location": "location", "service": "service",
-    "taxonomy_term": "taxonomy_term", "taxonomy_detail": "taxonomy",
+    "phones": "phone",
+    "schedules": "schedule",
+    "service_areas": "service_area",
+    "service_at_locations": "service_at_location",
+    "languages": "language",
+    "funding": "funding",
+    "fundings": "funding",
+    "cost_options": "cost_option",
+    "required_documents": "required_document",
+    "contacts": "contact",
+    "attributes": "attribute",
+    "metadata": "metadata",
+    "addresses": "address",
+    "accessibility": "accessibility",
+    "locations": "location",
+    "programs": "program",
+    "services": "service",
+    "organization_identifiers": "organization_identifier",
+    "organization": "organization",
+    "program": "program",
+    "location": "location",
+    "service": "service",
+    "taxonomy_term": "taxonomy_term",
+    "taxonomy_detail": "taxonomy",
 }
 # Names a JSON file or tabular key may use for a table: "services", "services.csv", "service".
-TABLE_NAMES = {name: name for name in TABLES} | {
-    filename[: -len(".csv")]: table for table, (filename, _) in TABLES.items()
-} | {filename: table for table, (filename, _) in TABLES.items()} | {
-    "service_at_locations": "service_at_location", "taxonomy_terms": "taxonomy_term",
-}
+TABLE_NAMES = (
+    {name: name for name in TABLES}
+    | {filename[: -len(".csv")]: table for table, (filename, _) in TABLES.items()}
+    | {filename: table for table, (filename, _) in TABLES.items()}
+    | {
+        "service_at_locations": "service_at_location",
+        "taxonomy_terms": "taxonomy_term",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +154,16 @@ class ImportProblem:
         return f"{where}:{column} {self.reason}; {self.action}"
 
     def to_json(self) -> dict:
-        return {"file": self.file, "record": self.record, "field": self.field,
-                "value": self.value, "reason": self.reason, "action": self.action,
-                "fatal": self.is_fatal, "message": str(self)}
+        return {
+            "file": self.file,
+            "record": self.record,
+            "field": self.field,
+            "value": self.value,
+            "reason": self.reason,
+            "action": self.action,
+            "fatal": self.is_fatal,
+            "message": str(self),
+        }
 
 
 @dataclass(frozen=True)
@@ -136,8 +187,10 @@ class ImportReport:
     def summary(self) -> str:
         if not self.written:
             fatal = sum(1 for p in self.problems if p.is_fatal)
-            return (f"Nothing written to {self.out_dir}: {fatal} fatal problem"
-                    f"{'s' if fatal != 1 else ''} in {self.source}.")
+            return (
+                f"Nothing written to {self.out_dir}: {fatal} fatal problem"
+                f"{'s' if fatal != 1 else ''} in {self.source}."
+            )
         return (
             f"Wrote {self.out_dir}: {self.agencies} agencies, {self.areas} areas, "
             f"{self.needs} needs; {self.skipped_services} service"
@@ -146,11 +199,18 @@ class ImportReport:
         )
 
     def to_json(self) -> dict:
-        return {"source": str(self.source), "out_dir": str(self.out_dir),
-                "written": self.written, "agencies": self.agencies, "areas": self.areas,
-                "needs": self.needs, "skipped_services": self.skipped_services,
-                "kept_in_notes": dict(self.kept_in_notes), "summary": self.summary(),
-                "problems": [problem.to_json() for problem in self.problems]}
+        return {
+            "source": str(self.source),
+            "out_dir": str(self.out_dir),
+            "written": self.written,
+            "agencies": self.agencies,
+            "areas": self.areas,
+            "needs": self.needs,
+            "skipped_services": self.skipped_services,
+            "kept_in_notes": dict(self.kept_in_notes),
+            "summary": self.summary(),
+            "problems": [problem.to_json() for problem in self.problems],
+        }
 
 
 class Fatal(Exception):
@@ -184,13 +244,28 @@ class Rec:
 
 
 class Problems(list):
-    def add(self, rec: Rec | None, field_name: str | None, value: Any, reason: str,
-            action: str, *, file: str = "", fatal: bool = False) -> None:
-        self.append(ImportProblem(
-            file=rec.file if rec else file, record=rec.where if rec else "",
-            field=field_name, value=_short(value), reason=reason, action=action,
-            is_fatal=fatal,
-        ))
+    def add(
+        self,
+        rec: Rec | None,
+        field_name: str | None,
+        value: Any,
+        reason: str,
+        action: str,
+        *,
+        file: str = "",
+        fatal: bool = False,
+    ) -> None:
+        self.append(
+            ImportProblem(
+                file=rec.file if rec else file,
+                record=rec.where if rec else "",
+                field=field_name,
+                value=_short(value),
+                reason=reason,
+                action=action,
+                is_fatal=fatal,
+            )
+        )
 
 
 def _short(value: Any, limit: int = 80) -> str:
@@ -201,9 +276,14 @@ def _short(value: Any, limit: int = 80) -> str:
 # -- public entry point ---------------------------------------------------------------------
 
 
-def import_hsds(src: str | Path, out_dir: str | Path, *, region_name: str = "All areas",
-                max_file_bytes: int = MAX_FILE_BYTES,
-                vocabulary: str | Path | None = None) -> ImportReport:
+def import_hsds(
+    src: str | Path,
+    out_dir: str | Path,
+    *,
+    region_name: str = "All areas",
+    max_file_bytes: int = MAX_FILE_BYTES,
+    vocabulary: str | Path | None = None,
+) -> ImportReport:
     """Convert an HSDS dataset into a data folder at out_dir, all or nothing.
 
     `region_name` names the root service area made for datasets that don't carry our area
@@ -220,8 +300,14 @@ def import_hsds(src: str | Path, out_dir: str | Path, *, region_name: str = "All
         problems.append(stop.problem)
         return ImportReport(src, out_dir, written=False, problems=tuple(problems))
     return ImportReport(
-        src, out_dir, written=True, agencies=counts[0], areas=counts[1], needs=counts[2],
-        skipped_services=converted.skipped, problems=tuple(problems),
+        src,
+        out_dir,
+        written=True,
+        agencies=counts[0],
+        areas=counts[1],
+        needs=counts[2],
+        skipped_services=converted.skipped,
+        problems=tuple(problems),
         kept_in_notes=dict(sorted(converted.kept_in_notes.items())),
     )
 
@@ -232,9 +318,17 @@ def import_hsds(src: str | Path, out_dir: str | Path, *, region_name: str = "All
 def read_source(src: Path, problems: Problems, max_file_bytes: int) -> dict[str, list[Rec]]:
     """Every HSDS record in src, table by table, duplicates by id merged."""
     if not src.exists():
-        raise Fatal(ImportProblem(str(src), "", None, "", "not found",
-                                  "nothing written; give a CSV data package folder or a JSON file",
-                                  True))
+        raise Fatal(
+            ImportProblem(
+                str(src),
+                "",
+                None,
+                "",
+                "not found",
+                "nothing written; give a CSV data package folder or a JSON file",
+                True,
+            )
+        )
     tables: dict[str, list[Rec]] = defaultdict(list)
     if src.is_dir() and (src / TABLES["service"][0]).exists():
         for table, (filename, _) in TABLES.items():
@@ -246,29 +340,51 @@ def read_source(src: Path, problems: Problems, max_file_bytes: int) -> dict[str,
         paths = sorted(src.glob("*.json")) if src.is_dir() else [src]
         paths = [p for p in paths if p.name != "datapackage.json"]
         if not paths:
-            raise Fatal(ImportProblem(str(src), "", None, "", "no services.csv and no .json files",
-                                      "nothing written; give a CSV data package folder or a JSON file",
-                                      True))
+            raise Fatal(
+                ImportProblem(
+                    str(src),
+                    "",
+                    None,
+                    "",
+                    "no services.csv and no .json files",
+                    "nothing written; give a CSV data package folder or a JSON file",
+                    True,
+                )
+            )
         for path in paths:
             for table, recs in _read_json(path, problems, max_file_bytes).items():
                 tables[table].extend(recs)
         missing = [t + " records" for t in REQUIRED_TABLES if not tables.get(t)]
     if missing:
-        raise Fatal(ImportProblem(
-            str(src), "", None, "", f"missing table(s): {', '.join(missing)}",
-            "nothing written; an HSDS dataset needs at least services and organizations", True,
-        ))
+        raise Fatal(
+            ImportProblem(
+                str(src),
+                "",
+                None,
+                "",
+                f"missing table(s): {', '.join(missing)}",
+                "nothing written; an HSDS dataset needs at least services and organizations",
+                True,
+            )
+        )
     return {table: _merge_duplicates(recs, problems) for table, recs in tables.items()}
 
 
 def _check_size(path: Path, max_file_bytes: int) -> bytes:
     size = path.stat().st_size
     if size > max_file_bytes:
-        raise Fatal(ImportProblem(
-            str(path), "", None, "",
-            f"the file is {size / 2**20:.1f} MB; at most {max_file_bytes / 2**20:.0f} MB per file "
-            "is read", "nothing written; split the feed or raise the limit (--max-file-mb)", True,
-        ))
+        raise Fatal(
+            ImportProblem(
+                str(path),
+                "",
+                None,
+                "",
+                f"the file is {size / 2**20:.1f} MB; at most {max_file_bytes / 2**20:.0f} MB per file "
+                "is read",
+                "nothing written; split the feed or raise the limit (--max-file-mb)",
+                True,
+            )
+        )
     return path.read_bytes()
 
 
@@ -277,18 +393,44 @@ def _read_csv(path: Path, table: str, problems: Problems, max_file_bytes: int) -
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise Fatal(ImportProblem(str(path), "", None, "",
-                                  f"not UTF-8 text (byte {error.start})",
-                                  "nothing written; save the file as UTF-8", True)) from None
+        raise Fatal(
+            ImportProblem(
+                str(path),
+                "",
+                None,
+                "",
+                f"not UTF-8 text (byte {error.start})",
+                "nothing written; save the file as UTF-8",
+                True,
+            )
+        ) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         header = reader.fieldnames or []
     except csv.Error as error:
-        raise Fatal(ImportProblem(str(path), "line 1", None, "", f"unreadable header ({error})",
-                                  "nothing written", True)) from None
+        raise Fatal(
+            ImportProblem(
+                str(path),
+                "line 1",
+                None,
+                "",
+                f"unreadable header ({error})",
+                "nothing written",
+                True,
+            )
+        ) from None
     if "id" not in header:
-        raise Fatal(ImportProblem(str(path), "line 1", None, ",".join(header)[:80],
-                                  'header has no "id" column', "nothing written", True))
+        raise Fatal(
+            ImportProblem(
+                str(path),
+                "line 1",
+                None,
+                ",".join(header)[:80],
+                'header has no "id" column',
+                "nothing written",
+                True,
+            )
+        )
     recs = []
     line = 2
     try:
@@ -296,13 +438,27 @@ def _read_csv(path: Path, table: str, problems: Problems, max_file_bytes: int) -
             extra = values.pop(None, None)
             rec = Rec(table, path.name, f"line {line}", {k: v for k, v in values.items() if k})
             if extra:
-                problems.add(rec, None, ",".join(extra), "row has more fields than the header",
-                             "extra fields ignored")
+                problems.add(
+                    rec,
+                    None,
+                    ",".join(extra),
+                    "row has more fields than the header",
+                    "extra fields ignored",
+                )
             recs.append(rec)
             line = reader.line_num + 1
     except csv.Error as error:
-        raise Fatal(ImportProblem(str(path), f"line {line}", None, "", f"unreadable CSV ({error})",
-                                  "nothing written", True)) from None
+        raise Fatal(
+            ImportProblem(
+                str(path),
+                f"line {line}",
+                None,
+                "",
+                f"unreadable CSV ({error})",
+                "nothing written",
+                True,
+            )
+        ) from None
     return recs
 
 
@@ -311,12 +467,17 @@ def _read_json(path: Path, problems: Problems, max_file_bytes: int) -> dict[str,
     try:
         document = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise Fatal(ImportProblem(str(path), "", None, "", f"not valid JSON ({error})",
-                                  "nothing written", True)) from None
+        raise Fatal(
+            ImportProblem(
+                str(path), "", None, "", f"not valid JSON ({error})", "nothing written", True
+            )
+        ) from None
     out: dict[str, list[Rec]] = defaultdict(list)
     name = path.name
-    if isinstance(document, dict) and document and all(
-        key in TABLE_NAMES and isinstance(value, list) for key, value in document.items()
+    if (
+        isinstance(document, dict)
+        and document
+        and all(key in TABLE_NAMES and isinstance(value, list) for key, value in document.items())
     ):  # tabular: {"services.csv": [...], ...} or {"service": [...], ...}
         for key, rows in document.items():
             for index, obj in enumerate(rows):
@@ -324,18 +485,29 @@ def _read_json(path: Path, problems: Problems, max_file_bytes: int) -> dict[str,
         return out
     table = _table_for_file(path.stem, document)
     if table is None:
-        problems.add(None, None, "", "not an HSDS table, list or dataset", "file ignored",
-                     file=name)
+        problems.add(
+            None, None, "", "not an HSDS table, list or dataset", "file ignored", file=name
+        )
         return out
-    items = document.get("contents") if isinstance(document, dict) and "contents" in document else document
+    items = (
+        document.get("contents")
+        if isinstance(document, dict) and "contents" in document
+        else document
+    )
     if isinstance(items, dict):
         _flatten(table, items, name, table, out, problems)
     elif isinstance(items, list):
         for index, obj in enumerate(items):
             _flatten(table, obj, name, f"{table}[{index}]", out, problems)
     else:
-        problems.add(None, None, type(items).__name__, "expected an object or a list of objects",
-                     "file ignored", file=name)
+        problems.add(
+            None,
+            None,
+            type(items).__name__,
+            "expected an object or a list of objects",
+            "file ignored",
+            file=name,
+        )
     return out
 
 
@@ -353,12 +525,24 @@ def _table_for_file(stem: str, document: Any) -> str | None:
     return None
 
 
-def _flatten(table: str, obj: Any, file: str, where: str, out: dict[str, list[Rec]],
-             problems: Problems, parent: Rec | None = None) -> None:
+def _flatten(
+    table: str,
+    obj: Any,
+    file: str,
+    where: str,
+    out: dict[str, list[Rec]],
+    problems: Problems,
+    parent: Rec | None = None,
+) -> None:
     """One nested HSDS object -> flat records, each child linked to its parent by id."""
     if not isinstance(obj, dict):
-        problems.add(Rec(table, file, where, {}), None, _short(obj),
-                     f"expected a {table} object", "record skipped")
+        problems.add(
+            Rec(table, file, where, {}),
+            None,
+            _short(obj),
+            f"expected a {table} object",
+            "record skipped",
+        )
         return
     columns = TABLES[table][1]
     numbers = NUMBER_FIELDS.get(table, frozenset())
@@ -370,14 +554,24 @@ def _flatten(table: str, obj: Any, file: str, where: str, out: dict[str, list[Re
         elif value is None:
             continue
         elif isinstance(value, (dict, list)):
-            problems.add(rec, key, json.dumps(value)[:80], "expected a single value, not a "
-                         + ("list" if isinstance(value, list) else "object"), "value dropped")
+            problems.add(
+                rec,
+                key,
+                json.dumps(value)[:80],
+                "expected a single value, not a "
+                + ("list" if isinstance(value, list) else "object"),
+                "value dropped",
+            )
         elif isinstance(value, bool):
-            problems.add(rec, key, value, f"expected text or a number, got {json.dumps(value)}",
-                         "value dropped")
+            problems.add(
+                rec,
+                key,
+                value,
+                f"expected text or a number, got {json.dumps(value)}",
+                "value dropped",
+            )
         elif key not in numbers and isinstance(value, (int, float)) and key in columns:
-            problems.add(rec, key, value, f"expected text, got the number {value}",
-                         "read as text")
+            problems.add(rec, key, value, f"expected text, got the number {value}", "read as text")
             rec.values[key] = str(value)
         else:
             rec.values[key] = value
@@ -398,8 +592,9 @@ def _flatten(table: str, obj: Any, file: str, where: str, out: dict[str, list[Re
             for index, child in enumerate(value):
                 _flatten(child_table, child, file, f"{where}.{key}[{index}]", out, problems, rec)
         else:
-            problems.add(rec, key, value, f"expected a list of {child_table} objects",
-                         "value dropped")
+            problems.add(
+                rec, key, value, f"expected a list of {child_table} objects", "value dropped"
+            )
 
 
 def _link_to_parent(rec: Rec, parent: Rec) -> None:
@@ -431,8 +626,9 @@ def _merge_duplicates(recs: list[Rec], problems: Problems) -> list[Rec]:
             by_id[rec.id] = rec
             continue
         if first.file == rec.file and rec.file.endswith(".csv"):
-            problems.add(rec, "id", rec.id, f"duplicate id (first on {first.where})",
-                         "record skipped")
+            problems.add(
+                rec, "id", rec.id, f"duplicate id (first on {first.where})", "record skipped"
+            )
             continue
         for key, value in rec.values.items():
             if first.values.get(key) in (None, ""):
@@ -456,8 +652,14 @@ class Converted:
 class _Converter:
     """HSDS records -> rows of agencies.csv, regions.csv and needs.csv."""
 
-    def __init__(self, tables: dict[str, list[Rec]], problems: Problems, src: Path,
-                 region_name: str, vocabulary: str | Path | None):
+    def __init__(
+        self,
+        tables: dict[str, list[Rec]],
+        problems: Problems,
+        src: Path,
+        region_name: str,
+        vocabulary: str | Path | None,
+    ):
         self.tables = {table: tables.get(table, []) for table in TABLES}
         self.by_id = {t: {rec.id: rec for rec in recs} for t, recs in self.tables.items()}
         self.problems = problems
@@ -476,12 +678,21 @@ class _Converter:
         areas, area_zips = self._areas()
         agencies, skipped = self._agencies(needs, areas)
         if not agencies:
-            raise Fatal(ImportProblem(str(self.src), "", None, "", "no usable service",
-                                      "nothing written", True))
+            raise Fatal(
+                ImportProblem(
+                    str(self.src), "", None, "", "no usable service", "nothing written", True
+                )
+            )
         area_rows = [self._area_row(area, area_zips) for area in areas.values()]
         extents = {a["id"]: self.extents[a["id"]] for a in area_rows if a["id"] in self.extents}
-        return Converted(agencies, area_rows, [self._need_row(n) for n in needs.values()],
-                         skipped, dict(self.kept), extents)
+        return Converted(
+            agencies,
+            area_rows,
+            [self._need_row(n) for n in needs.values()],
+            skipped,
+            dict(self.kept),
+            extents,
+        )
 
     # links and indexes
 
@@ -494,24 +705,34 @@ class _Converter:
                     if column == "parent_id":
                         continue
                     if value and value not in self.by_id[target]:
-                        self.problems.add(rec, column, value, f"matches no {target} record",
-                                          "link ignored")
+                        self.problems.add(
+                            rec, column, value, f"matches no {target} record", "link ignored"
+                        )
                         rec.values[column] = None
                 parent = rec.text("parent_id")
-                if table == "taxonomy_term" and parent and parent not in self.by_id["taxonomy_term"]:
-                    self.problems.add(rec, "parent_id", parent, "matches no taxonomy_term record",
-                                      "link ignored")
+                if (
+                    table == "taxonomy_term"
+                    and parent
+                    and parent not in self.by_id["taxonomy_term"]
+                ):
+                    self.problems.add(
+                        rec, "parent_id", parent, "matches no taxonomy_term record", "link ignored"
+                    )
                     rec.values["parent_id"] = None
                 link = rec.text("link_id") if table == "attribute" else rec.text("resource_id")
                 if table in ("attribute", "metadata") and link and link not in every_id:
                     column = "link_id" if table == "attribute" else "resource_id"
-                    self.problems.add(rec, column, link, "matches no record in the dataset",
-                                      "record ignored")
+                    self.problems.add(
+                        rec, column, link, "matches no record in the dataset", "record ignored"
+                    )
                     rec.values[column] = None
 
     def _index(self) -> None:
-        ours = {rec.id: TAXONOMY_BY_URI[rec.text("uri")].key for rec in self.tables["taxonomy"]
-                if rec.text("uri") in TAXONOMY_BY_URI}
+        ours = {
+            rec.id: TAXONOMY_BY_URI[rec.text("uri")].key
+            for rec in self.tables["taxonomy"]
+            if rec.text("uri") in TAXONOMY_BY_URI
+        }
         for term in self.tables["taxonomy_term"]:
             key = ours.get(term.text("taxonomy_id"))
             if key and term.text("code"):
@@ -521,8 +742,9 @@ class _Converter:
             if not link:
                 continue
             if not term_id:
-                self.problems.add(attribute, "taxonomy_term_id", "", "required value is missing",
-                                  "record ignored")
+                self.problems.add(
+                    attribute, "taxonomy_term_id", "", "required value is missing", "record ignored"
+                )
                 continue
             key, code = self.our_terms.get(term_id, ("", term_id))
             self.attributes[link].append((key, code, attribute.text("value"), attribute))
@@ -553,7 +775,11 @@ class _Converter:
     # needs
 
     def _needs(self) -> dict[str, Need]:
-        terms = [t for t in self.tables["taxonomy_term"] if self.our_terms.get(t.id, ("",))[0] == NEED.key]
+        terms = [
+            t
+            for t in self.tables["taxonomy_term"]
+            if self.our_terms.get(t.id, ("",))[0] == NEED.key
+        ]
         if not terms:
             return {need.code: need for need in vocabulary_needs(self.vocabulary)}
         needs: dict[str, Need] = {}
@@ -565,22 +791,34 @@ class _Converter:
                 self.problems.add(term, "code", code, "not a valid need code", "need skipped")
                 continue
             parent = self.our_terms.get(term.text("parent_id"), ("", ""))[1]
-            category = parent[len(CATEGORY_PREFIX):] if parent.startswith(CATEGORY_PREFIX) else ""
+            category = parent[len(CATEGORY_PREFIX) :] if parent.startswith(CATEGORY_PREFIX) else ""
             if category and category not in OPEN_ELIGIBILITY:
-                self.problems.add(term, "parent_id", category, "unknown Open Eligibility category",
-                                  "category dropped")
+                self.problems.add(
+                    term,
+                    "parent_id",
+                    category,
+                    "unknown Open Eligibility category",
+                    "category dropped",
+                )
                 category = ""
             label = term.text("name") or code
             needs[code] = Need(
-                code=code, label=label, description=term.text("description") or label,
+                code=code,
+                label=label,
+                description=term.text("description") or label,
                 synonyms=tuple(self._values(term.id, RECORD.key, "synonym")),
                 open_eligibility=category,
             )
         return needs
 
     def _need_row(self, need: Need) -> dict[str, str]:
-        return {"code": need.code, "label": need.label, "description": need.description,
-                "synonyms": ";".join(need.synonyms), "open_eligibility": need.open_eligibility}
+        return {
+            "code": need.code,
+            "label": need.label,
+            "description": need.description,
+            "synonyms": ";".join(need.synonyms),
+            "open_eligibility": need.open_eligibility,
+        }
 
     # areas
 
@@ -595,9 +833,13 @@ class _Converter:
                 self.problems.add(term, "code", code, "not a valid area id", "area skipped")
                 continue
             parent = self.our_terms.get(term.text("parent_id"), ("", ""))
-            areas[code] = {"id": code, "name": term.text("name") or code,
-                           "parent": parent[1] if parent[0] == AREA.key else "",
-                           "notes": term.text("description"), "source": ""}
+            areas[code] = {
+                "id": code,
+                "name": term.text("name") or code,
+                "parent": parent[1] if parent[0] == AREA.key else "",
+                "notes": term.text("description"),
+                "source": "",
+            }
         zips: dict[str, dict[str, str]] = defaultdict(dict)
         self.area_of: dict[str, str] = {}  # service_area id -> area id
         self.extents: dict[str, dict] = {}  # area id -> GeoJSON geometry, for regions.geojson
@@ -606,8 +848,11 @@ class _Converter:
             codes = self._values(sa.id, AREA.key)
             if codes and codes[0] in areas:
                 area_id = codes[0]
-                for column, code in (("zips", "zip-codes"), ("straddling_zips", "straddling-zip-codes"),
-                                     ("source", "source")):
+                for column, code in (
+                    ("zips", "zip-codes"),
+                    ("straddling_zips", "straddling-zip-codes"),
+                    ("source", "source"),
+                ):
                     for value in self._values(sa.id, RECORD.key, code):
                         zips[area_id].setdefault(column, value)
                 self.area_of[sa.id] = area_id
@@ -615,8 +860,13 @@ class _Converter:
                 continue
             name = sa.text("name") or sa.text("description")
             if not name:
-                self.problems.add(sa, "name", "", "service area has no name or description",
-                                  "service area not used")
+                self.problems.add(
+                    sa,
+                    "name",
+                    "",
+                    "service area has no name or description",
+                    "service area not used",
+                )
                 continue
             root = self._root(areas)
             area_id = _unique_slug(name, areas, key=lambda a: a["name"] == name)
@@ -624,9 +874,13 @@ class _Converter:
                 notes = [sa.text("description")] if sa.text("description") != name else []
                 if sa.text("uri"):
                     notes.append(f"HSDS uri: {sa.text('uri')}")
-                areas[area_id] = {"id": area_id, "name": name[:200], "parent": root,
-                                  "notes": " ".join(n for n in notes if n),
-                                  "source": f"HSDS import of {self.src.name}: service_area {sa.id}"}
+                areas[area_id] = {
+                    "id": area_id,
+                    "name": name[:200],
+                    "parent": root,
+                    "notes": " ".join(n for n in notes if n),
+                    "source": f"HSDS import of {self.src.name}: service_area {sa.id}",
+                }
             self._extent(sa, area_id)
             self.area_of[sa.id] = area_id
         self._root(areas)
@@ -645,31 +899,47 @@ class _Converter:
             except ValueError:
                 geometry = None
         if geometry is None:
-            self.problems.add(sa, "extent", text, f"not a GeoJSON geometry (extent_type {kind})",
-                              "extent not used; the area's shape comes from its ZIP codes")
+            self.problems.add(
+                sa,
+                "extent",
+                text,
+                f"not a GeoJSON geometry (extent_type {kind})",
+                "extent not used; the area's shape comes from its ZIP codes",
+            )
             return
         self.extents[area_id] = geometry
 
     def _root(self, areas: dict[str, dict[str, str]]) -> str:
         if self.root is None:
             root_id = _unique_slug(self.region_name, areas)
-            areas[root_id] = {"id": root_id, "name": self.region_name, "parent": "",
-                              "notes": "The whole area this imported dataset covers; made by the "
-                                       "importer because the dataset has no area tree.",
-                              "source": f"HSDS import of {self.src.name}"}
+            areas[root_id] = {
+                "id": root_id,
+                "name": self.region_name,
+                "parent": "",
+                "notes": "The whole area this imported dataset covers; made by the "
+                "importer because the dataset has no area tree.",
+                "source": f"HSDS import of {self.src.name}",
+            }
             self.root = root_id
         return self.root
 
     def _area_row(self, area: dict[str, str], zips: dict[str, dict[str, str]]) -> dict[str, str]:
         extra = zips.get(area["id"], {})
-        return {"id": area["id"], "name": area["name"], "parent": area["parent"],
-                "zips": extra.get("zips", ""), "straddling_zips": extra.get("straddling_zips", ""),
-                "source": extra.get("source") or area["source"], "notes": area["notes"]}
+        return {
+            "id": area["id"],
+            "name": area["name"],
+            "parent": area["parent"],
+            "zips": extra.get("zips", ""),
+            "straddling_zips": extra.get("straddling_zips", ""),
+            "source": extra.get("source") or area["source"],
+            "notes": area["notes"],
+        }
 
     # agencies
 
-    def _agencies(self, needs: dict[str, Need], areas: dict[str, dict[str, str]]
-                  ) -> tuple[list[dict[str, str]], int]:
+    def _agencies(
+        self, needs: dict[str, Need], areas: dict[str, dict[str, str]]
+    ) -> tuple[list[dict[str, str]], int]:
         agencies: list[dict[str, str]] = []
         used_ids: set[str] = set()
         skipped = 0
@@ -683,16 +953,18 @@ class _Converter:
             agencies.append(row)
         return agencies, skipped
 
-    def _agency(self, service: Rec, needs: dict[str, Need], need_words: dict[str, str],
-                used_ids: set[str]) -> dict[str, str] | None:
+    def _agency(
+        self, service: Rec, needs: dict[str, Need], need_words: dict[str, str], used_ids: set[str]
+    ) -> dict[str, str] | None:
         name = service.text("name")
         if not name:
             self.problems.add(service, "name", "", "required value is missing", "service skipped")
             return None
         status = service.text("status").lower()
         if status in SKIPPED_STATUSES:
-            self.problems.add(service, "status", status, f"the service is {status}",
-                              "service skipped")
+            self.problems.add(
+                service, "status", status, f"the service is {status}", "service skipped"
+            )
             return None
         notes: list[str] = []
         organization = self.by_id["organization"].get(service.text("organization_id"))
@@ -700,23 +972,34 @@ class _Converter:
         row["name"] = name
         row["id"] = self._agency_id(service, name, used_ids)
         kinds = self._values(service.id, KIND.key)
-        row["kind"] = kinds[0] if kinds and kinds[0] in {k.value for k in Kind} else Kind.FORMAL.value
-        row["levels"] = ";".join(v for v in self._values(service.id, LEVEL.key)
-                                 if v in {level.value for level in Level})
-        row["age_groups"] = ";".join(v for v in self._values(service.id, AGE_GROUP.key)
-                                     if v in {group.value for group in AgeGroup})
+        row["kind"] = (
+            kinds[0] if kinds and kinds[0] in {k.value for k in Kind} else Kind.FORMAL.value
+        )
+        row["levels"] = ";".join(
+            v for v in self._values(service.id, LEVEL.key) if v in {level.value for level in Level}
+        )
+        row["age_groups"] = ";".join(
+            v
+            for v in self._values(service.id, AGE_GROUP.key)
+            if v in {group.value for group in AgeGroup}
+        )
         row["min_age"] = self._age(service, "minimum_age")
         row["max_age"] = self._age(service, "maximum_age")
         if row["min_age"] and row["max_age"] and int(row["min_age"]) > int(row["max_age"]):
-            self.problems.add(service, "maximum_age", row["max_age"],
-                              f"maximum_age is below minimum_age {row['min_age']}",
-                              "both ages dropped")
+            self.problems.add(
+                service,
+                "maximum_age",
+                row["max_age"],
+                f"maximum_age is below minimum_age {row['min_age']}",
+                "both ages dropped",
+            )
             row["min_age"] = row["max_age"] = ""
         row["areas"] = ";".join(self._service_areas(service))
         row["needs"] = ";".join(self._service_needs(service, needs, need_words, notes))
         row["phones"] = ";".join(self._phones(service, organization, notes))
         row["description"] = service.text("description") or (
-            organization.text("description") if organization else "")
+            organization.text("description") if organization else ""
+        )
         row["website"] = self._website(service, organization, notes)
         row["how_to_refer"] = service.text("application_process")
         row["eligibility"] = service.text("eligibility_description")
@@ -724,17 +1007,24 @@ class _Converter:
         row["verified_on"] = self._verified_on(service)
         self._location(service, row, notes)
         sources = self._values(service.id, RECORD.key, "source")
-        row["source"] = sources[0] if sources else (
-            f"Open Referral HSDS import of {self.src.name}, service {service.id}")
-        reconstructed = [c for c in self._values(service.id, RECORD.key, "reconstructed")
-                         if c in AGENCY_HEADER]
+        row["source"] = (
+            sources[0]
+            if sources
+            else (f"Open Referral HSDS import of {self.src.name}, service {service.id}")
+        )
+        reconstructed = [
+            c for c in self._values(service.id, RECORD.key, "reconstructed") if c in AGENCY_HEADER
+        ]
         row["reconstructed"] = ";".join(reconstructed)
         own_notes = self._values(service.id, RECORD.key, "notes")
         self._unmapped(service, organization, notes)
         row["notes"] = self._notes(service, own_notes[:1] + notes)
         for column, value in row.items():
-            row[column] = _one_line(value) if column not in ("notes", "description",
-                                                             "how_to_refer", "eligibility") else value
+            row[column] = (
+                _one_line(value)
+                if column not in ("notes", "description", "how_to_refer", "eligibility")
+                else value
+            )
         return row
 
     def _agency_id(self, service: Rec, name: str, used: set[str]) -> str:
@@ -753,26 +1043,40 @@ class _Converter:
             self.problems.add(service, column, text, f'"{text}" is not a number', "value dropped")
             return ""
         if not math.isfinite(number) or not number.is_integer() or not 0 <= number <= MAX_AGE:
-            self.problems.add(service, column, text, f"{text} is not a whole age in 0..{MAX_AGE}",
-                              "value dropped")
+            self.problems.add(
+                service, column, text, f"{text} is not a whole age in 0..{MAX_AGE}", "value dropped"
+            )
             return ""
         return str(int(number))
 
     def _service_areas(self, service: Rec) -> list[str]:
-        ids = [self.area_of[sa.id] for sa in self._rows("service_area", "service_id", service.id)
-               if sa.id in self.area_of]
+        ids = [
+            self.area_of[sa.id]
+            for sa in self._rows("service_area", "service_id", service.id)
+            if sa.id in self.area_of
+        ]
         ids = list(dict.fromkeys(ids))
         if not ids:
-            self.problems.add(service, "service_areas", "", "the service names no service area",
-                              f'listed under the whole region ("{self.root}")')
+            self.problems.add(
+                service,
+                "service_areas",
+                "",
+                "the service names no service area",
+                f'listed under the whole region ("{self.root}")',
+            )
             ids = [self.root or ""]
         return ids
 
-    def _service_needs(self, service: Rec, needs: Mapping[str, Need],
-                       need_words: Mapping[str, str], notes: list[str]) -> list[str]:
+    def _service_needs(
+        self,
+        service: Rec,
+        needs: Mapping[str, Need],
+        need_words: Mapping[str, str],
+        notes: list[str],
+    ) -> list[str]:
         codes = [c for c in self._values(service.id, NEED.key) if c in needs]
         others = []
-        for key, term_id, _, attribute in self.attributes.get(service.id, []):
+        for key, term_id, _, _attribute in self.attributes.get(service.id, []):
             if key:
                 continue
             term = self.by_id["taxonomy_term"].get(term_id)
@@ -792,14 +1096,18 @@ class _Converter:
     def _phones(self, service: Rec, organization: Rec | None, notes: list[str]) -> list[str]:
         phones = list(self._rows("phone", "service_id", service.id))
         for sal in self._rows("service_at_location", "service_id", service.id):
-            phones.extend(p for p in self._rows("phone", "service_at_location_id", sal.id)
-                          if p not in phones)
+            phones.extend(
+                p for p in self._rows("phone", "service_at_location_id", sal.id) if p not in phones
+            )
         if not phones and organization is not None:
-            phones = [p for p in self._rows("phone", "organization_id", organization.id)
-                      if not p.text("service_id")]
+            phones = [
+                p
+                for p in self._rows("phone", "organization_id", organization.id)
+                if not p.text("service_id")
+            ]
         numbers: list[str] = []
         for phone in phones:
-            raw = phone.text("number").strip('"\' ')
+            raw = phone.text("number").strip("\"' ")
             if not raw:
                 self.problems.add(phone, "number", "", "required value is missing", "phone skipped")
                 continue
@@ -856,18 +1164,27 @@ class _Converter:
         try:
             verified = date.fromisoformat(text[:10])
         except ValueError:
-            self.problems.add(service, "assured_date", text, f'"{text}" is not a date (YYYY-MM-DD)',
-                              "value dropped")
+            self.problems.add(
+                service,
+                "assured_date",
+                text,
+                f'"{text}" is not a date (YYYY-MM-DD)',
+                "value dropped",
+            )
             return ""
         if verified > date.today():
-            self.problems.add(service, "assured_date", text, f"{text} is in the future",
-                              "value dropped")
+            self.problems.add(
+                service, "assured_date", text, f"{text} is in the future", "value dropped"
+            )
             return ""
         return verified.isoformat()
 
     def _location(self, service: Rec, row: dict[str, str], notes: list[str]) -> None:
-        places = [sal for sal in self._rows("service_at_location", "service_id", service.id)
-                  if sal.text("location_id")]
+        places = [
+            sal
+            for sal in self._rows("service_at_location", "service_id", service.id)
+            if sal.text("location_id")
+        ]
         for index, sal in enumerate(places):
             location = self.by_id["location"].get(sal.text("location_id"))
             if location is None:
@@ -885,9 +1202,14 @@ class _Converter:
                     if not (-90 <= lat_f <= 90 and -180 <= lon_f <= 180):
                         raise ValueError(f"{lat}, {lon} is outside -90..90, -180..180")
                 except ValueError as error:
-                    reason = str(error) if "outside" in str(error) else f'"{lat}", "{lon}" is not a point'
-                    self.problems.add(location, "latitude", f"{lat},{lon}", reason,
-                                      "coordinates dropped")
+                    reason = (
+                        str(error)
+                        if "outside" in str(error)
+                        else f'"{lat}", "{lon}" is not a point'
+                    )
+                    self.problems.add(
+                        location, "latitude", f"{lat},{lon}", reason, "coordinates dropped"
+                    )
                 else:
                     row["latitude"], row["longitude"] = repr(lat_f), repr(lon_f)
             for column in ("description", "transportation", "alternate_name", "url"):
@@ -908,15 +1230,31 @@ class _Converter:
         if not addresses:
             return ""
         a = addresses[0]
-        return join_address(a.text("address_1"), a.text("address_2"), a.text("city"),
-                            a.text("state_province"), a.text("postal_code"))
+        return join_address(
+            a.text("address_1"),
+            a.text("address_2"),
+            a.text("city"),
+            a.text("state_province"),
+            a.text("postal_code"),
+        )
 
     def _unmapped(self, service: Rec, organization: Rec | None, notes: list[str]) -> None:
         """Every non-empty HSDS field we have no column for, as 'Label: value' note lines."""
-        mapped = {"id", "organization_id", "program_id", "name", "description", "url", "status",
-                  "application_process", "eligibility_description", "minimum_age",
-                  "maximum_age", "assured_date"}
-        for column, value in service.values.items():
+        mapped = {
+            "id",
+            "organization_id",
+            "program_id",
+            "name",
+            "description",
+            "url",
+            "status",
+            "application_process",
+            "eligibility_description",
+            "minimum_age",
+            "maximum_age",
+            "assured_date",
+        }
+        for column in service.values:
             if column not in mapped and service.text(column):
                 notes.append(f"{_label(column)}: {service.text(column)}")
                 self.kept[f"service.{column}"] += 1
@@ -928,11 +1266,13 @@ class _Converter:
             if organization.text("name") != service.text("name"):
                 notes.append(f"Organization: {organization.text('name')}")
                 self.kept["organization.name"] += 1
-            for column, value in organization.values.items():
+            for column in organization.values:
                 if column in {"id", "name", "description", "website", "parent_organization_id"}:
                     continue
                 if organization.text(column):
-                    notes.append(f"Organization {_label(column).lower()}: {organization.text(column)}")
+                    notes.append(
+                        f"Organization {_label(column).lower()}: {organization.text(column)}"
+                    )
                     self.kept[f"organization.{column}"] += 1
             description = organization.text("description")
             if description and description != (service.text("description") or description):
@@ -949,8 +1289,11 @@ class _Converter:
 
     def _describe(self, rec: Rec) -> list[str]:
         links = set(LINKS) | {"id"}
-        parts = [f"{_label(c).lower()} {rec.text(c)}" for c in rec.values
-                 if c not in links and rec.text(c)]
+        parts = [
+            f"{_label(c).lower()} {rec.text(c)}"
+            for c in rec.values
+            if c not in links and rec.text(c)
+        ]
         if not parts:
             return []
         self.kept[rec.table] += 1
@@ -963,8 +1306,13 @@ class _Converter:
                 lines.insert(0, "From the HSDS record:")
         text = "\n".join(lines)
         if len(text) > MAX_FIELD_CHARS:
-            self.problems.add(service, "notes", "", f"unmapped fields add up to {len(text)} "
-                              f"characters; at most {MAX_FIELD_CHARS} fit", "notes cut short")
+            self.problems.add(
+                service,
+                "notes",
+                "",
+                f"unmapped fields add up to {len(text)} characters; at most {MAX_FIELD_CHARS} fit",
+                "notes cut short",
+            )
             text = text[: MAX_FIELD_CHARS - 20].rstrip() + " [cut]"
         return text
 
@@ -1052,25 +1400,44 @@ def _write(converted: Converted, out_dir: Path) -> tuple[int, int, int]:
         _write_csv(folder / "regions.csv", REGION_HEADER, converted.areas)
         _write_csv(folder / "agencies.csv", AGENCY_HEADER, converted.agencies)
         if converted.extents:
-            features = [{"type": "Feature", "properties": {"id": area_id, "source": "HSDS extent"},
-                         "geometry": geometry} for area_id, geometry in converted.extents.items()]
+            features = [
+                {
+                    "type": "Feature",
+                    "properties": {"id": area_id, "source": "HSDS extent"},
+                    "geometry": geometry,
+                }
+                for area_id, geometry in converted.extents.items()
+            ]
             (folder / "regions.geojson").write_text(
-                json.dumps({"type": "FeatureCollection", "features": features},
-                           separators=(",", ":")) + "\n", encoding="utf-8")
+                json.dumps(
+                    {"type": "FeatureCollection", "features": features}, separators=(",", ":")
+                )
+                + "\n",
+                encoding="utf-8",
+            )
         data = load_data(folder)
         if data.problems or len(data.agencies) != len(converted.agencies):
             # A bug of ours, not of the source: say so, and write nothing.
             details = "; ".join(str(problem) for problem in data.problems[:5])
-            raise Fatal(ImportProblem(str(out_dir), "", None, "",
-                                      f"the converted data did not load cleanly ({details})",
-                                      "nothing written; please report this as a bug", True))
+            raise Fatal(
+                ImportProblem(
+                    str(out_dir),
+                    "",
+                    None,
+                    "",
+                    f"the converted data did not load cleanly ({details})",
+                    "nothing written; please report this as a bug",
+                    True,
+                )
+            )
         counts.extend((len(data.agencies), len(data.areas), len(data.needs)))
 
     try:
         write_folder(out_dir, fill, DATA_FILES, keep_others=True)
     except (FileExistsError, OSError) as error:
-        raise Fatal(ImportProblem(str(out_dir), "", None, "", str(error), "nothing written",
-                                  True)) from None
+        raise Fatal(
+            ImportProblem(str(out_dir), "", None, "", str(error), "nothing written", True)
+        ) from None
     return counts[0], counts[1], counts[2]
 
 
@@ -1081,5 +1448,3 @@ def _write_csv(path: Path, header: Iterable[str], rows: Iterable[Mapping[str, st
         writer.writerow(header)
         for row in rows:
             writer.writerow([row.get(column, "") for column in header])
-
-

@@ -73,8 +73,9 @@ class Document:
         return getattr(self, field)
 
 
-def documents_for(agencies: Sequence[Agency], areas_by_id: Mapping[str, Area]
-                  ) -> Iterator[Document]:
+def documents_for(
+    agencies: Sequence[Agency], areas_by_id: Mapping[str, Area]
+) -> Iterator[Document]:
     """One Document per agency, in the data's order."""
     for position, agency in enumerate(agencies):
         yield Document(
@@ -84,8 +85,14 @@ def documents_for(agencies: Sequence[Agency], areas_by_id: Mapping[str, Area]
                 areas_by_id[a].name if a in areas_by_id else a for a in agency.area_ids
             ),
             body=" \n".join(
-                part for part in (agency.description, agency.eligibility, agency.how_to_refer,
-                                  " ".join(agency.languages)) if part
+                part
+                for part in (
+                    agency.description,
+                    agency.eligibility,
+                    agency.how_to_refer,
+                    " ".join(agency.languages),
+                )
+                if part
             ),
         )
 
@@ -98,8 +105,7 @@ def documents_of(data: DataSet) -> Callable[[], Iterator[Document]]:
 
 def data_key(data: DataSet, backend: str) -> str:
     """The index key of this data for this backend."""
-    return index_key(backend, data.fingerprint,
-                     () if data.fingerprint else documents_of(data)())
+    return index_key(backend, data.fingerprint, () if data.fingerprint else documents_of(data)())
 
 
 def index_key(backend: str, fingerprint: str, documents: Iterable[Document] = ()) -> str:
@@ -168,8 +174,12 @@ class WhooshBackend:
         from whoosh.support.charset import accent_map
 
         # The same word boundaries as words.split_words; filler is removed before searching.
-        return (RegexTokenizer(r"[^\W_]+") | LowercaseFilter() | CharsetFilter(accent_map)
-                | StemFilter())
+        return (
+            RegexTokenizer(r"[^\W_]+")
+            | LowercaseFilter()
+            | CharsetFilter(accent_map)
+            | StemFilter()
+        )
 
     def schema(self):
         from whoosh import fields
@@ -179,15 +189,18 @@ class WhooshBackend:
             name: fields.TEXT(analyzer=analyzer, field_boost=boost, phrase=False)
             for name, boost in FIELD_BOOSTS.items()
         }
-        return fields.Schema(position=fields.NUMERIC(int, bits=32, stored=True, signed=False),
-                             **text_fields)
+        return fields.Schema(
+            position=fields.NUMERIC(int, bits=32, stored=True, signed=False), **text_fields
+        )
 
     def write(self, folder: Path | None, documents: Iterable[Document]) -> TextIndex:
         from whoosh.filedb.filestore import RamStorage
         from whoosh.index import create_in
 
-        index = RamStorage().create_index(self.schema()) if folder is None else create_in(
-            str(folder), self.schema()
+        index = (
+            RamStorage().create_index(self.schema())
+            if folder is None
+            else create_in(str(folder), self.schema())
         )
         writer = index.writer(limitmb=256, procs=1, multisegment=False)
         try:
@@ -237,8 +250,10 @@ class WhooshIndex:
                 self._positions[offset + docnum] = stored["position"]
                 for field, lengths in self._lengths.items():
                     lengths[offset + docnum] = leaf.doc_field_length(docnum, field, 0)
-        self._average = {field: max(float(lengths.mean()), 1.0) if size else 1.0
-                         for field, lengths in self._lengths.items()}
+        self._average = {
+            field: max(float(lengths.mean()), 1.0) if size else 1.0
+            for field, lengths in self._lengths.items()
+        }
 
     def _current_searcher(self):
         # Never Searcher.refresh(): in this fork it keeps merged-away segments and returns
@@ -295,10 +310,14 @@ class WhooshIndex:
             found = np.unique(ids)
             if found.size > limit > 0:
                 best = np.argpartition(-scores[found], limit - 1)[:limit]
-                return TextMatches(self._positions[found[best]],
-                                   scores[found[best]].astype(np.float32), int(found.size))
-            return TextMatches(self._positions[found], scores[found].astype(np.float32),
-                               int(found.size))
+                return TextMatches(
+                    self._positions[found[best]],
+                    scores[found[best]].astype(np.float32),
+                    int(found.size),
+                )
+            return TextMatches(
+                self._positions[found], scores[found].astype(np.float32), int(found.size)
+            )
 
     def close(self) -> None:
         with self._lock:
@@ -323,25 +342,30 @@ class TantivyBackend:
 
     def analyzer(self):
         t = self.tantivy
-        return (t.TextAnalyzerBuilder(t.Tokenizer.simple())
-                .filter(t.Filter.remove_long(40))
-                .filter(t.Filter.lowercase())
-                .filter(t.Filter.ascii_fold())
-                .filter(t.Filter.stemmer("english"))
-                .build())
+        return (
+            t.TextAnalyzerBuilder(t.Tokenizer.simple())
+            .filter(t.Filter.remove_long(40))
+            .filter(t.Filter.lowercase())
+            .filter(t.Filter.ascii_fold())
+            .filter(t.Filter.stemmer("english"))
+            .build()
+        )
 
     def schema(self):
         builder = self.tantivy.SchemaBuilder()
         builder.add_unsigned_field("position", stored=False, indexed=False, fast=True)
         for field in FIELD_BOOSTS:
-            builder.add_text_field(field, stored=False, tokenizer_name=self.TOKENIZER,
-                                   index_option="freq")
+            builder.add_text_field(
+                field, stored=False, tokenizer_name=self.TOKENIZER, index_option="freq"
+            )
         return builder.build()
 
     def write(self, folder: Path | None, documents: Iterable[Document]) -> TextIndex:
         t = self.tantivy
-        index = t.Index(self.schema()) if folder is None else t.Index(
-            self.schema(), path=str(folder), reuse=False
+        index = (
+            t.Index(self.schema())
+            if folder is None
+            else t.Index(self.schema(), path=str(folder), reuse=False)
         )
         index.register_tokenizer(self.TOKENIZER, self.analyzer())
         # One thread keeps one segment, so document ids follow positions (checked on open).
@@ -377,8 +401,9 @@ class TantivyIndex:
         self._analyzer = backend.analyzer()
         self._searcher = index.searcher()  # opened once: builds never change after commit
         self._size = self._searcher.num_docs
-        everything = self._searcher.search(t.Query.all_query(), limit=max(self._size, 1),
-                                           count=False).hits
+        everything = self._searcher.search(
+            t.Query.all_query(), limit=max(self._size, 1), count=False
+        ).hits
         addresses = [address for _, address in everything]
         positions = self._searcher.fast_field_values("position", addresses) if addresses else []
         self._by_address = {
@@ -396,16 +421,22 @@ class TantivyIndex:
         if not stems or not self._size:
             return NO_MATCHES
         clauses = [
-            (t.Occur.Should, t.Query.boost_query(
-                t.Query.term_query(self._schema, field, stem, index_option="freq"), boost))
+            (
+                t.Occur.Should,
+                t.Query.boost_query(
+                    t.Query.term_query(self._schema, field, stem, index_option="freq"), boost
+                ),
+            )
             for stem in stems
             for field, boost in FIELD_BOOSTS.items()
         ]
         # Turning hits into Python objects costs about 1 microsecond each, so only the best
         # `limit` come back; tantivy counts the rest.
-        found = self._searcher.search(t.Query.boolean_query(clauses),
-                                      limit=max(1, min(limit or self._size, self._size)),
-                                      count=True)
+        found = self._searcher.search(
+            t.Query.boolean_query(clauses),
+            limit=max(1, min(limit or self._size, self._size)),
+            count=True,
+        )
         hits = found.hits
         if not hits:
             return NO_MATCHES
@@ -460,8 +491,10 @@ class Build:
 
     @functools.cached_property
     def _files(self) -> tuple[tuple[str, int], ...]:
-        return tuple((os.path.join(self.folder, name), size)
-                     for name, size in self.manifest.get("files", {}).items())
+        return tuple(
+            (os.path.join(self.folder, name), size)
+            for name, size in self.manifest.get("files", {}).items()
+        )
 
     def is_intact(self) -> bool:
         """Every file the build wrote is still there with its size (guards against a
@@ -533,8 +566,12 @@ def build_index(root: Path, backend: Backend, documents: Iterable[Document], key
     # The swap: readers see either the old pointer or the new one, never a partial build.
     _write_atomically(pointer_path(root, backend.name), folder.name + "\n")
     _remove_old_builds(root, backend.name, keep=folder.name)
-    log.info("search index built: %s, %d documents, %.2fs", backend.name, count,
-             manifest["build_seconds"])
+    log.info(
+        "search index built: %s, %d documents, %.2fs",
+        backend.name,
+        count,
+        manifest["build_seconds"],
+    )
     return Build(folder, manifest)
 
 
@@ -553,7 +590,7 @@ def _remove_old_builds(root: Path, backend: str, keep: str) -> None:
         key=lambda path: path.stat().st_mtime_ns,
         reverse=True,
     )
-    for old in builds[KEEP_BUILDS - 1:]:
+    for old in builds[KEEP_BUILDS - 1 :]:
         shutil.rmtree(old, ignore_errors=True)
 
 
@@ -594,8 +631,13 @@ class SearchIndex:
     fails, rebuilds and answers anyway. With no writable root it keeps the index in memory.
     """
 
-    def __init__(self, backend: Backend, root: Path | None, key: str,
-                 documents: Callable[[], Iterable[Document]]):
+    def __init__(
+        self,
+        backend: Backend,
+        root: Path | None,
+        key: str,
+        documents: Callable[[], Iterable[Document]],
+    ):
         self.backend = backend
         self.root = root
         self.key = key
@@ -639,8 +681,11 @@ class SearchIndex:
                         self._replace(self.backend.open(live.folder), live)
                         log.info("search index: switched to %s", live.folder.name)
                     except Exception as error:  # pruned or damaged between check and open
-                        log.warning("search index: cannot open %s (%s)", live.folder.name,
-                                    type(error).__name__)
+                        log.warning(
+                            "search index: cannot open %s (%s)",
+                            live.folder.name,
+                            type(error).__name__,
+                        )
                         self._replace(self._open_or_build(force=True))
                         return self._text
                 self._stamp = stamp
@@ -683,7 +728,10 @@ class SearchIndex:
                 return text
         except OSError as error:
             # A read-only or full disk: serve from memory rather than not at all.
-            log.warning("search index: cannot use %s (%s); keeping the index in memory",
-                        self.root, error.strerror or type(error).__name__)
+            log.warning(
+                "search index: cannot use %s (%s); keeping the index in memory",
+                self.root,
+                error.strerror or type(error).__name__,
+            )
             self._build, self.in_memory = None, True
             return self.backend.write(None, self._documents())

@@ -44,7 +44,8 @@ class TokenBucket:
     def _forget_full(self, now: float, per_second: float) -> None:
         """Drop clients whose bucket has refilled: they are indistinguishable from new ones."""
         self._buckets = {
-            client: (tokens, last) for client, (tokens, last) in self._buckets.items()
+            client: (tokens, last)
+            for client, (tokens, last) in self._buckets.items()
             if tokens + (now - last) * per_second < self.burst
         }
 
@@ -55,7 +56,9 @@ def init_app(app) -> None:
     from .errors import error_response
 
     app.config.setdefault("MAX_CONTENT_LENGTH", 64 * 1024)  # nothing here takes big uploads
-    bucket = TokenBucket(float(app.config["RATE_LIMIT_PER_MINUTE"]), int(app.config["RATE_LIMIT_BURST"]))
+    bucket = TokenBucket(
+        float(app.config["RATE_LIMIT_PER_MINUTE"]), int(app.config["RATE_LIMIT_BURST"])
+    )
     app.extensions["rate_limit"] = bucket
 
     @app.before_request
@@ -67,7 +70,8 @@ def init_app(app) -> None:
             return None
         seconds = max(1, math.ceil(wait))
         response = error_response(
-            429, "rate_limited",
+            429,
+            "rate_limited",
             f"Too many requests from your address; try again in {seconds} seconds.",
         )
         response.headers["Retry-After"] = str(seconds)

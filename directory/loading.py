@@ -33,9 +33,23 @@ from .records import (
 AGENCY_COLUMNS = {
     "required": ("id", "name", "kind", "areas", "source"),
     "optional": (
-        "levels", "age_groups", "min_age", "max_age", "needs", "phones", "address",
-        "latitude", "longitude", "website", "how_to_refer", "eligibility", "languages",
-        "description", "verified_on", "reconstructed", "notes",
+        "levels",
+        "age_groups",
+        "min_age",
+        "max_age",
+        "needs",
+        "phones",
+        "address",
+        "latitude",
+        "longitude",
+        "website",
+        "how_to_refer",
+        "eligibility",
+        "languages",
+        "description",
+        "verified_on",
+        "reconstructed",
+        "notes",
     ),
 }
 REGION_COLUMNS = {
@@ -48,8 +62,17 @@ NEED_COLUMNS = {
 }
 # Open Eligibility's top-level categories, so a need maps onto a shared taxonomy.
 OPEN_ELIGIBILITY = (
-    "Emergency", "Food", "Housing", "Goods", "Transit", "Health", "Money", "Care",
-    "Education", "Work", "Legal",
+    "Emergency",
+    "Food",
+    "Housing",
+    "Goods",
+    "Transit",
+    "Health",
+    "Money",
+    "Care",
+    "Education",
+    "Work",
+    "Legal",
 )
 MAX_FIELD_CHARS = 20_000
 MAX_AGE = 120
@@ -143,19 +166,21 @@ def read_rows(path: Path, columns: dict, problems: list[LoadProblem]) -> Iterato
     if missing:
         problems.append(
             LoadProblem(
-                path, 1, None, ",".join(header)[:200],
+                path,
+                1,
+                None,
+                ",".join(header)[:200],
                 f"header is missing required column(s) {', '.join(missing)}; expected "
                 f"{','.join(columns['required'] + columns['optional'])}",
-                "nothing loaded from this file", is_fatal=True,
+                "nothing loaded from this file",
+                is_fatal=True,
             )
         )
         return
     known = set(columns["required"]) | set(columns["optional"])
     for name in header:
         if name not in known:
-            problems.append(
-                LoadProblem(path, 1, name, name, "unknown column", "column ignored")
-            )
+            problems.append(LoadProblem(path, 1, name, name, "unknown column", "column ignored"))
     while True:
         line = reader.line_num + 1
         try:
@@ -175,7 +200,10 @@ def read_rows(path: Path, columns: dict, problems: list[LoadProblem]) -> Iterato
         if len(fields) > len(header):
             problems.append(
                 LoadProblem(
-                    path, line, None, "",
+                    path,
+                    line,
+                    None,
+                    "",
                     f"row has {len(fields)} fields but the header has {len(header)} "
                     "(an unquoted comma?)",
                 )
@@ -185,7 +213,10 @@ def read_rows(path: Path, columns: dict, problems: list[LoadProblem]) -> Iterato
         if too_long is not None:
             problems.append(
                 LoadProblem(
-                    path, line, header[too_long], fields[too_long][:40] + "...",
+                    path,
+                    line,
+                    header[too_long],
+                    fields[too_long][:40] + "...",
                     f"field has {len(fields[too_long])} characters; at most "
                     f"{MAX_FIELD_CHARS} allowed",
                 )
@@ -230,13 +261,18 @@ def parse_rows(
         try:
             record = parse(row)
         except RowProblem as problem:
-            problems.append(LoadProblem(path, row.line, problem.column, problem.value, problem.reason))
+            problems.append(
+                LoadProblem(path, row.line, problem.column, problem.value, problem.reason)
+            )
             continue
         record_key = key(record)
         if record_key in seen:
             problems.append(
                 LoadProblem(
-                    path, row.line, columns["required"][0], record_key,
+                    path,
+                    row.line,
+                    columns["required"][0],
+                    record_key,
                     f'duplicate id "{record_key}" (first on line {seen[record_key]})',
                 )
             )
@@ -260,7 +296,8 @@ def slug(row: Row, column: str) -> str:
     value = required(row, column)
     if not SLUG.match(value):
         raise RowProblem(
-            column, value,
+            column,
+            value,
             f'"{value}" is not a valid id; use lowercase letters, digits and hyphens '
             '(e.g. "south-hills")',
         )
@@ -277,7 +314,9 @@ def choices(row: Row, column: str, enum_type: type, *, allow_empty: bool = True)
         try:
             parsed.add(enum_type(value.lower()))
         except ValueError:
-            raise RowProblem(column, value, f'unknown value "{value}"; expected {allowed}') from None
+            raise RowProblem(
+                column, value, f'unknown value "{value}"; expected {allowed}'
+            ) from None
     return frozenset(parsed)
 
 
@@ -369,7 +408,8 @@ def _load_needs(path: Path, problems: list[LoadProblem]) -> list[Need]:
         category = row.get("open_eligibility")
         if category and category not in OPEN_ELIGIBILITY:
             raise RowProblem(
-                "open_eligibility", category,
+                "open_eligibility",
+                category,
                 f'unknown Open Eligibility category "{category}"; expected one of '
                 + ", ".join(OPEN_ELIGIBILITY),
             )
@@ -397,7 +437,8 @@ def _load_regions(path: Path, problems: list[LoadProblem]) -> list[Area]:
         stray = [z for z in straddling if z not in area_zips]
         if stray:
             raise RowProblem(
-                "straddling_zips", ";".join(stray),
+                "straddling_zips",
+                ";".join(stray),
                 f"{', '.join(stray)} listed as straddling but not among the area's zips",
             )
         lines[area_id] = row.line
@@ -429,21 +470,31 @@ def _drop_orphans(
             if current is None:
                 break
         if current is None:
-            reason = f'unknown parent "{area.parent}"' if area.parent not in by_id else (
-                f'parent chain reaches unknown area "{chain[-1]}"'
+            reason = (
+                f'unknown parent "{area.parent}"'
+                if area.parent not in by_id
+                else (f'parent chain reaches unknown area "{chain[-1]}"')
             )
             problems.append(LoadProblem(path, lines[area.id], "parent", area.parent or "", reason))
         elif current.parent is not None:
             problems.append(
-                LoadProblem(path, lines[area.id], "parent", area.parent or "",
-                            "parents form a cycle (" + " -> ".join(chain) + ")")
+                LoadProblem(
+                    path,
+                    lines[area.id],
+                    "parent",
+                    area.parent or "",
+                    "parents form a cycle (" + " -> ".join(chain) + ")",
+                )
             )
         else:
             kept.append(area)
     if areas and not any(area.parent is None for area in kept):
         problems.append(
-            _fatal(path, "no area without a parent; one root area (the whole region) is needed",
-                   "areas unusable")
+            _fatal(
+                path,
+                "no area without a parent; one root area (the whole region) is needed",
+                "areas unusable",
+            )
         )
     return kept
 
@@ -458,23 +509,33 @@ def _load_agencies(
         try:
             kind = Kind(kind_text.lower())
         except ValueError:
-            raise RowProblem("kind", kind_text, f'unknown kind "{kind_text}"; expected formal or informal') from None
+            raise RowProblem(
+                "kind", kind_text, f'unknown kind "{kind_text}"; expected formal or informal'
+            ) from None
         areas = codes(row, "areas", area_ids, "area", "regions.csv")
         if not areas:
             raise RowProblem("areas", "", "required value is missing; list at least one area id")
         min_age = optional_int(row, "min_age", 0, MAX_AGE)
         max_age = optional_int(row, "max_age", 0, MAX_AGE)
         if min_age is not None and max_age is not None and min_age > max_age:
-            raise RowProblem("max_age", str(max_age), f"max_age {max_age} is below min_age {min_age}")
+            raise RowProblem(
+                "max_age", str(max_age), f"max_age {max_age} is below min_age {min_age}"
+            )
         latitude = optional_float(row, "latitude", -90, 90)
         longitude = optional_float(row, "longitude", -180, 180)
         if (latitude is None) != (longitude is None):
             column = "longitude" if longitude is None else "latitude"
             raise RowProblem(column, "", "latitude and longitude go together; one is missing")
         reconstructed = tuple(row.items("reconstructed"))
-        unknown = [c for c in reconstructed if c not in AGENCY_COLUMNS["optional"] + AGENCY_COLUMNS["required"]]
+        unknown = [
+            c
+            for c in reconstructed
+            if c not in AGENCY_COLUMNS["optional"] + AGENCY_COLUMNS["required"]
+        ]
         if unknown:
-            raise RowProblem("reconstructed", ";".join(unknown), f"names unknown column(s) {', '.join(unknown)}")
+            raise RowProblem(
+                "reconstructed", ";".join(unknown), f"names unknown column(s) {', '.join(unknown)}"
+            )
         age_groups = choices(row, "age_groups", AgeGroup)
         return Agency(
             id=agency_id,

@@ -12,7 +12,9 @@ from geo.distance import haversine_km
 from .catalog import Directory
 from .records import AgeGroup, Agency, Kind, Level
 
-NEAR_KM = 15.0  # informal supports with a point this close count as "nearby" even outside their areas
+NEAR_KM = (
+    15.0  # informal supports with a point this close count as "nearby" even outside their areas
+)
 ALTERNATIVES = 3  # how many alternatives a gap names
 NO_POSITIONS = np.zeros(0, dtype=np.int32)
 
@@ -30,6 +32,64 @@ class AgencyMatch:
     @property
     def id(self) -> str:
         return self.agency.id
+
+
+class Ranked(Sequence[AgencyMatch]):
+    """Ranked agencies held as arrays; an AgencyMatch is made only when an item is read, so a
+    place covered by 50,000 agencies costs a page of objects, not 50,000."""
+
+    def __init__(
+        self,
+        filters,
+        positions: np.ndarray,
+        kms: np.ndarray,
+        covers: np.ndarray,
+        needs: tuple[str, ...],
+        level: Level | None,
+    ):
+        self.filters, self.positions, self.kms, self.covers = filters, positions, kms, covers
+        self.needs, self.level = needs, level
+
+    def __len__(self) -> int:
+        return int(self.positions.size)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self._item(i) for i in range(*index.indices(len(self))))
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._item(index)
+
+    def _item(self, i: int) -> AgencyMatch:
+        return _agency_match(
+            self.filters.agencies[int(self.positions[i])],
+            float(self.kms[i]),
+            self.needs,
+            self.level,
+            bool(self.covers[i]),
+        )
+
+    def where(self, keep: np.ndarray) -> Ranked:
+        """The items where `keep` (one flag per item) is true, in the same order."""
+        return Ranked(
+            self.filters,
+            self.positions[keep],
+            self.kms[keep],
+            self.covers[keep],
+            self.needs,
+            self.level,
+        )
+
+    def mask(self) -> np.ndarray:
+        """The items as a mask over every agency of the directory."""
+        mask = np.zeros(len(self.filters), dtype=bool)
+        mask[self.positions] = True
+        return mask
+
+    def __repr__(self) -> str:
+        return f"Ranked({len(self)} agencies)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +112,13 @@ class Gap:
             payload["age_group"] = self.age_group.value if self.age_group else None
         payload["message"] = self.message
         payload["alternatives"] = [
-            {"id": alt.id, "name": alt.agency.name, "phone": alt.agency.phone,
-             "distance_km": round(alt.distance_km, 2), "covers_place": alt.covers_place}
+            {
+                "id": alt.id,
+                "name": alt.agency.name,
+                "phone": alt.agency.phone,
+                "distance_km": round(alt.distance_km, 2),
+                "covers_place": alt.covers_place,
+            }
             for alt in self.alternatives
         ]
         return payload
@@ -66,8 +131,8 @@ class Match:
     needs: tuple[str, ...]
     level: Level | None
     age: int | None
-    agencies: tuple[AgencyMatch, ...]
-    informal: tuple[AgencyMatch, ...]
+    agencies: Sequence[AgencyMatch]  # Ranked: read a page at a time
+    informal: Sequence[AgencyMatch]
     gaps: tuple[Gap, ...]
 
     @property
@@ -91,45 +156,62 @@ def match(
     needs = tuple(dict.fromkeys(needs))
     if age_group is None and age is not None:
         age_group = AgeGroup.CHILD if age < 18 else AgeGroup.ADULT
-    if not location.in_area:
-        return Match(location, age_group, needs, level, age, (), (), ())
     filters = directory.filters
+    if not location.in_area:
+        empty = Ranked(filters, NO_POSITIONS, np.zeros(0), np.zeros(0, dtype=bool), needs, level)
+        return Match(location, age_group, needs, level, age, empty, empty, ())
     covering = filters.covering(location.areas)
     # Typing a broad place ("Pittsburgh") also shows agencies serving part of it, ranked after.
     partial = filters.mask("area", location.areas[-1:]) & ~covering
-    fits = filters.mask("age_group", [age_group.value]) if age_group else filters.everyone()
+    fits = filters.serving_age(age)
+    if age_group:
+        fits &= filters.mask("age_group", [age_group.value])
     locality = filters.locality(location.areas)
     formal = filters.mask("kind", [Kind.FORMAL.value])
-    area_km = directory.atlas.distance_to_area_km
+    needs_met = np.zeros(len(filters), dtype=np.int16)
+    for code in needs:
+        needs_met += filters.mask("need", [code])
+    offers = filters.mask("level", [level.value]) if level else filters.everyone()
 
-    def ranked(mask: np.ndarray, level_wanted: Level | None) -> list[AgencyMatch]:
+    def ranked(mask: np.ndarray, level_wanted: Level | None, keys) -> Ranked:
         positions = np.flatnonzero(mask)
-        kms = filters.distances_km(positions, location.lat, location.lon, area_km, locality)
-        found = []
-        for position, km in zip(positions.tolist(), kms.tolist()):
-            agency = filters.agencies[position]
-            if agency.serves_age(age):
-                found.append(_agency_match(agency, km, needs, level_wanted, bool(covering[position])))
-        return found
+        kms = filters.distances_km(
+            positions, location.lat, location.lon, directory.atlas.distance_to_area_km, locality
+        )
+        covers = covering[positions]
+        kms[covers & np.isnan(filters.points[0][positions])] = 0.0
+        order = np.lexsort(keys(positions, kms, covers))  # the last key sorts first
+        return Ranked(filters, positions[order], kms[order], covers[order], needs, level_wanted)
 
-    agencies = sorted(
-        ranked(formal & fits & (covering | partial), level),
-        key=lambda m: (not m.covers_place, -len(m.needs_met), not m.offers_level, m.distance_km,
-                       -int(locality[filters.position[m.id]]), m.agency.name),
+    agencies = ranked(
+        formal & fits & (covering | partial),
+        level,
+        lambda p, km, covers: (
+            filters.name_rank[p],
+            -locality[p],
+            km,
+            ~offers[p],
+            -needs_met[p],
+            ~covers,
+        ),
     )
     informal_mask = ~formal & fits
     if needs:
-        informal_mask &= filters.mask("need", needs)
+        informal_mask &= needs_met > 0
     near = informal_mask & ~covering & ~np.isnan(filters.points[0])
-    informal = [m for m in ranked(informal_mask & (covering | near), None)
-                if m.covers_place or m.distance_km <= NEAR_KM]
-    informal.sort(key=lambda m: (-len(m.needs_met), not m.covers_place, m.distance_km, m.agency.name))
+    informal = ranked(
+        informal_mask & (covering | near),
+        None,
+        lambda p, km, covers: (filters.name_rank[p], km, ~covers, -needs_met[p]),
+    )
+    informal = informal.where(informal.covers | (informal.kms <= NEAR_KM))
     gaps = find_gaps(directory, location, covering, age_group, needs, level, age)
-    return Match(location, age_group, needs, level, age, tuple(agencies), tuple(informal), tuple(gaps))
+    return Match(location, age_group, needs, level, age, agencies, informal, tuple(gaps))
 
 
-def _agency_match(agency: Agency, km: float, needs: Sequence[str], level: Level | None,
-                  covers: bool) -> AgencyMatch:
+def _agency_match(
+    agency: Agency, km: float, needs: Sequence[str], level: Level | None, covers: bool
+) -> AgencyMatch:
     return AgencyMatch(
         agency=agency,
         needs_met=tuple(n for n in needs if n in agency.needs),
@@ -139,8 +221,13 @@ def _agency_match(agency: Agency, km: float, needs: Sequence[str], level: Level 
     )
 
 
-def nearest_outside(directory: Directory, location, providers: np.ndarray, covering: np.ndarray,
-                    limit: int = ALTERNATIVES) -> list[tuple[Agency, float]]:
+def nearest_outside(
+    directory: Directory,
+    location,
+    providers: np.ndarray,
+    covering: np.ndarray,
+    limit: int = ALTERNATIVES,
+) -> list[tuple[Agency, float]]:
     """The `limit` providers nearest to the person among those not covering their place.
 
     Area-only providers are found by walking the areas nearest first (the first area that
@@ -157,8 +244,10 @@ def nearest_outside(directory: Directory, location, providers: np.ndarray, cover
             found[int(with_point[i])] = float(kms[i])
     area_only = outside & np.isnan(lats)
     if area_only.any():
-        by_distance = sorted(directory.atlas.distances_to_areas_km(location.lat, location.lon).items(),
-                             key=lambda pair: pair[1])
+        by_distance = sorted(
+            directory.atlas.distances_to_areas_km(location.lat, location.lon).items(),
+            key=lambda pair: pair[1],
+        )
         picked = 0
         for area_id, km in by_distance:
             if picked >= limit:
@@ -194,47 +283,66 @@ def find_gaps(
     formal = filters.mask("kind", [Kind.FORMAL.value])
     gaps: list[Gap] = []
 
-    def local_ones(providers: np.ndarray) -> list[Agency]:
-        return [a for a in filters.agencies_in(providers & covering) if a.serves_age(age)]
+    fits_age = filters.serving_age(age)
+
+    def local_ones(providers: np.ndarray) -> np.ndarray:
+        return providers & covering & fits_age
 
     def alternatives(providers: np.ndarray) -> tuple[AgencyMatch, ...]:
-        return tuple(_agency_match(a, km, needs, level, False)
-                     for a, km in nearest_outside(directory, location, providers, covering))
+        return tuple(
+            _agency_match(a, km, needs, level, False)
+            for a, km in nearest_outside(directory, location, providers, covering)
+        )
 
-    def covered_alternatives(agencies: list[Agency]) -> tuple[AgencyMatch, ...]:
-        return tuple(_agency_match(a, 0.0, needs, level, True)
-                     for a in sorted(agencies, key=lambda a: a.name)[:ALTERNATIVES])
+    def covered_alternatives(mask: np.ndarray) -> tuple[AgencyMatch, ...]:
+        positions = np.flatnonzero(mask)
+        first = positions[np.argsort(filters.name_rank[positions], kind="stable")[:ALTERNATIVES]]
+        return tuple(
+            _agency_match(filters.agencies[p], 0.0, needs, level, True) for p in first.tolist()
+        )
 
     in_groups = filters.mask("age_group", [g.value for g in groups])
     for need in needs:
         label = directory.needs_by_code[need].label if need in directory.needs_by_code else need
         offering = filters.mask("need", [need])
         providers = formal & in_groups & offering
-        if not local_ones(providers):
-            informal = filters.agencies_in(~formal & in_groups & covering & offering)
-            alts = alternatives(providers) + covered_alternatives(informal)
-            message = f"No service coordination agency serving {place} lists help with {label.lower()}"
+        if not local_ones(providers).any():
+            alts = alternatives(providers) + covered_alternatives(
+                ~formal & in_groups & covering & offering
+            )
+            message = (
+                f"No service coordination agency serving {place} lists help with {label.lower()}"
+            )
             message += _for_groups(groups) + "."
             message += " " + _alternatives_sentence(alts) if alts else " We know of no alternative."
             gaps.append(Gap("gap", message, alts, need=need))
 
     for lvl in levels:
         for group in groups:
-            providers = (formal & filters.mask("level", [lvl.value])
-                         & filters.mask("age_group", [group.value]))
+            providers = (
+                formal
+                & filters.mask("level", [lvl.value])
+                & filters.mask("age_group", [group.value])
+            )
             local = local_ones(providers)
             what = f"{lvl.label} coordination for {group.label.lower()}"
-            if not local:
+            if not local.any():
                 alts = alternatives(providers)
                 message = f"No agency serving {place} offers {what}."
-                message += " " + _alternatives_sentence(alts) if alts else " No agency in the directory offers it."
+                message += (
+                    " " + _alternatives_sentence(alts)
+                    if alts
+                    else " No agency in the directory offers it."
+                )
                 gaps.append(Gap("gap", message, alts, level=lvl, age_group=group))
-            elif location.areas[-1] != root_id and all(region_wide[filters.position[a.id]] for a in local):
+            elif location.areas[-1] != root_id and not (local & ~region_wide).any():
                 area_name = directory.area_name(location.areas[-1])
                 alts = covered_alternatives(local)
                 names = ", ".join(alt.agency.name for alt in alts)
-                message = (f"No agency based in {area_name} offers {what}; these "
-                           f"{directory.region_name}-wide agencies do: {names}.")
+                message = (
+                    f"No agency based in {area_name} offers {what}; these "
+                    f"{directory.region_name}-wide agencies do: {names}."
+                )
                 gaps.append(Gap("region-wide only", message, alts, level=lvl, age_group=group))
     return gaps
 
@@ -301,14 +409,28 @@ class MatchQuery:
                 continue
             if code not in directory.needs_by_code:
                 known = ", ".join(sorted(directory.needs_by_code))
-                raise BadInput(f'Unknown need "{code[:40]}". Known needs: {known}.', code="bad_need")
+                raise BadInput(
+                    f'Unknown need "{code[:40]}". Known needs: {known}.', code="bad_need"
+                )
             needs.append(code)
         limit = int(directory.settings.get("MAX_QUERY_CHARS", 500))
         page = _whole(one("page") or "1", "Page", 1, 1000)
-        page_size = _whole(one("page_size") or str(directory.settings.get("PAGE_SIZE", 20)),
-                           "Page size", 1, int(directory.settings.get("MAX_PAGE_SIZE", 100)))
-        return cls(near[:limit], age_group, years, tuple(dict.fromkeys(needs)), level,
-                   one("q")[:limit], page, page_size)
+        page_size = _whole(
+            one("page_size") or str(directory.settings.get("PAGE_SIZE", 20)),
+            "Page size",
+            1,
+            int(directory.settings.get("MAX_PAGE_SIZE", 100)),
+        )
+        return cls(
+            near[:limit],
+            age_group,
+            years,
+            tuple(dict.fromkeys(needs)),
+            level,
+            one("q")[:limit],
+            page,
+            page_size,
+        )
 
 
 def _whole(value: str, what: str, low: int, high: int) -> int:
@@ -331,4 +453,6 @@ def _enum_arg(enum_type, value: str, name: str, expected: str):
     try:
         return enum_type(value.lower())
     except ValueError:
-        raise BadInput(f'Unknown {name} "{value[:40]}"; use {expected}.', code=f"bad_{name}") from None
+        raise BadInput(
+            f'Unknown {name} "{value[:40]}"; use {expected}.', code=f"bad_{name}"
+        ) from None

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import gzip
 
-COMPRESSIBLE = ("text/", "application/json", "application/geo+json", "image/svg+xml",
-                "application/javascript")
+COMPRESSIBLE = (
+    "text/",
+    "application/json",
+    "application/geo+json",
+    "image/svg+xml",
+    "application/javascript",
+)
 MIN_GZIP_BYTES = 1024
 
 
@@ -29,10 +34,12 @@ def init_app(app) -> None:
             return response
         response.vary.add("Accept-Encoding")
         content_type = response.mimetype or ""
-        if ("gzip" in (request.headers.get("Accept-Encoding") or "")
-                and content_type.startswith(COMPRESSIBLE)
-                and "Content-Encoding" not in response.headers
-                and len(response.get_data()) >= MIN_GZIP_BYTES):
+        if (
+            "gzip" in (request.headers.get("Accept-Encoding") or "")
+            and content_type.startswith(COMPRESSIBLE)
+            and "Content-Encoding" not in response.headers
+            and len(response.get_data()) >= MIN_GZIP_BYTES
+        ):
             response.set_data(gzip.compress(response.get_data(), compresslevel=5))
             response.headers["Content-Encoding"] = "gzip"
             # A strong ETag names exact bytes: the gzipped body is different bytes.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -77,16 +77,22 @@ class SearchQuery:
     page_size: int = 20
 
     @classmethod
-    def from_args(cls, args: Mapping[str, Any], directory: Directory | None = None,
-                  settings: Mapping[str, Any] | None = None) -> SearchQuery:
+    def from_args(
+        cls,
+        args: Mapping[str, Any],
+        directory: Directory | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> SearchQuery:
         """Parse request or command-line arguments; BadInput says what is wrong and what to do.
 
         Accepts a Flask MultiDict or a plain dict; a filter may repeat (need=a&need=b) or
         list values with commas. Names: q, kind, level, age_group, area, need, near, sort,
         page, page_size. With a directory, area and need codes are checked too.
         """
-        settings = settings if settings is not None else (
-            directory.settings if directory is not None else {}
+        settings = (
+            settings
+            if settings is not None
+            else (directory.settings if directory is not None else {})
         )
         max_chars = int(settings.get("MAX_QUERY_CHARS", DEFAULT_MAX_QUERY_CHARS))
         query = cls(
@@ -100,40 +106,59 @@ class SearchQuery:
             sort=_sort(args),
             page=_count(args, "page", 1, minimum=1, maximum=1_000_000),
             page_size=_count(
-                args, "page_size", int(settings.get("PAGE_SIZE", 20)), minimum=1,
+                args,
+                "page_size",
+                int(settings.get("PAGE_SIZE", 20)),
+                minimum=1,
                 maximum=int(settings.get("MAX_PAGE_SIZE", 100)),
             ),
         )
         if query.sort == "distance" and not query.near:
-            raise BadInput('Sorting by distance needs a place: add "near" (a ZIP code or town).',
-                           "bad_sort")
+            raise BadInput(
+                'Sorting by distance needs a place: add "near" (a ZIP code or town).', "bad_sort"
+            )
         if directory is not None:
             query.check_codes(directory.areas_by_id, directory.needs_by_code)
         return query
 
     def check_codes(self, area_ids: Mapping[str, Any], need_codes: Mapping[str, Any]) -> None:
         """BadInput for an area or need code this directory does not have."""
-        for name, values, known in (("area", self.areas, area_ids),
-                                    ("need", self.needs, need_codes)):
+        for name, values, known in (
+            ("area", self.areas, area_ids),
+            ("need", self.needs, need_codes),
+        ):
             unknown = [value for value in values if value not in known]
             if unknown:
                 choices = ", ".join(sorted(known)[:40])
-                raise BadInput(f'Unknown {name} "{unknown[0]}". Choose one of: {choices}.',
-                               f"bad_{name}")
+                raise BadInput(
+                    f'Unknown {name} "{unknown[0]}". Choose one of: {choices}.', f"bad_{name}"
+                )
 
     def filters(self) -> dict[str, tuple[str, ...]]:
         """Facet name -> chosen values (only the facets with a choice)."""
-        chosen = {"kind": self.kinds, "level": self.levels, "age_group": self.age_groups,
-                  "need": self.needs, "area": self.areas}
+        chosen = {
+            "kind": self.kinds,
+            "level": self.levels,
+            "age_group": self.age_groups,
+            "need": self.needs,
+            "area": self.areas,
+        }
         return {facet: values for facet, values in chosen.items() if values}
 
     def to_args(self) -> dict[str, Any]:
         """The query as arguments again, e.g. for the next page's link."""
-        args: dict[str, Any] = {"q": self.text, "kind": list(self.kinds),
-                                "level": list(self.levels), "age_group": list(self.age_groups),
-                                "area": list(self.areas), "need": list(self.needs),
-                                "near": self.near, "sort": self.sort, "page": self.page,
-                                "page_size": self.page_size}
+        args: dict[str, Any] = {
+            "q": self.text,
+            "kind": list(self.kinds),
+            "level": list(self.levels),
+            "age_group": list(self.age_groups),
+            "area": list(self.areas),
+            "need": list(self.needs),
+            "near": self.near,
+            "sort": self.sort,
+            "page": self.page,
+            "page_size": self.page_size,
+        }
         return {key: value for key, value in args.items() if value not in ("", [], None)}
 
 
@@ -188,9 +213,12 @@ class Results:
             "needs_named": list(self.needs_named),
             "facets": {name: dict(counts) for name, counts in self.facets.items()},
             "agencies": [
-                dict(agency_json(hit.agency, directory, hit.distance_km),
-                     score=round(hit.score, 4), needs_met=list(hit.needs_met),
-                     covers_place=hit.covers_place)
+                dict(
+                    agency_json(hit.agency, directory, hit.distance_km),
+                    score=round(hit.score, 4),
+                    needs_met=list(hit.needs_met),
+                    covers_place=hit.covers_place,
+                )
                 for hit in self.hits
             ],
         }
@@ -205,13 +233,16 @@ class SearchEngine:
     need_phrases: Phrases
     age_phrases: Phrases
     speller: Speller
-    name_rank: np.ndarray  # position -> rank in alphabetical order of names
     max_query_chars: int = DEFAULT_MAX_QUERY_CHARS
     text_limit: int = DEFAULT_TEXT_LIMIT
 
     @classmethod
-    def build(cls, data: DataSet, settings: Mapping[str, Any] | None = None,
-              filters: FilterSets | None = None) -> SearchEngine:
+    def build(
+        cls,
+        data: DataSet,
+        settings: Mapping[str, Any] | None = None,
+        filters: FilterSets | None = None,
+    ) -> SearchEngine:
         """Open (or build, then open) the text index for this data, per SEARCH_BACKEND and
         INDEX_DIR (":memory:" keeps it in this process)."""
         settings = settings or {}
@@ -219,33 +250,33 @@ class SearchEngine:
         filters = filters or FilterSets.build(agencies, data.areas, [n.code for n in data.needs])
         backend = backend_named(str(settings.get("SEARCH_BACKEND") or "whoosh"))
         documents = documents_of(data)
-        index = SearchIndex(backend, index_root(settings), data_key(data, backend.name),
-                            documents)
+        index = SearchIndex(backend, index_root(settings), data_key(data, backend.name), documents)
         vocabulary = [
-            text for document in documents() for text in (document.name, document.places,
-                                                          document.body)
+            text
+            for document in documents()
+            for text in (document.name, document.places, document.body)
         ]
         vocabulary += [text for need in data.needs for text in (need.label, *need.synonyms)]
         vocabulary += list(AUDIENCE_WORDS.values())
         speller = Speller(word for text in vocabulary for word in all_words(text))
-        names = np.argsort(np.array([a.name.casefold() for a in agencies], dtype=object),
-                           kind="stable")
-        name_rank = np.empty(len(agencies), dtype=np.int32)
-        name_rank[names] = np.arange(len(agencies), dtype=np.int32)
         return cls(
             filters=filters,
             index=index,
             need_phrases=Phrases.for_needs(data.needs),
             age_phrases=Phrases.for_age_groups(),
             speller=speller,
-            name_rank=name_rank,
             max_query_chars=int(settings.get("MAX_QUERY_CHARS", DEFAULT_MAX_QUERY_CHARS)),
             text_limit=int(settings.get("SEARCH_TEXT_LIMIT", DEFAULT_TEXT_LIMIT)),
         )
 
-    def search(self, query: SearchQuery, location: Place | None = None,
-               area_distance_km: AreaDistance | None = None, *,
-               with_facets: bool = True) -> Results:
+    def search(
+        self,
+        query: SearchQuery,
+        location: Place | None = None,
+        area_distance_km: AreaDistance | None = None,
+        *,
+        with_facets: bool = True,
+    ) -> Results:
         """Rank, filter, count and page. Never raises for what a person typed."""
         filters = self.filters
         size = len(filters)
@@ -271,8 +302,11 @@ class SearchEngine:
             if needs_named:
                 serving = [filters.mask("need", [code]) for code in needs_named]
                 matched |= np.logical_or.reduce(serving)
-                score += NEED_WEIGHT * np.add.reduce([m.astype(np.float64) for m in serving]) / len(
-                    serving)
+                score += (
+                    NEED_WEIGHT
+                    * np.add.reduce([m.astype(np.float64) for m in serving])
+                    / len(serving)
+                )
             if ages_named:
                 ages = filters.mask("age_group", ages_named)
                 if not matched.any():
@@ -306,14 +340,24 @@ class SearchEngine:
         found = np.flatnonzero(selected)
         distances = None
         if location is not None and query.sort == "distance":
-            distances = self.filters.distances_km(found, location.lat, location.lon, area_distance_km, locality)
+            distances = self.filters.distances_km(
+                found, location.lat, location.lon, area_distance_km, locality
+            )
         start = (query.page - 1) * query.page_size
-        order = self._order(query, found, score if search_words else None, locality, distances,
-                            needed=start + query.page_size)
+        order = self._order(
+            query,
+            found,
+            score if search_words else None,
+            locality,
+            distances,
+            needed=start + query.page_size,
+        )
 
-        page = order[start:start + query.page_size]
+        page = order[start : start + query.page_size]
         if location is not None and distances is None:
-            distances = self.filters.distances_km(page, location.lat, location.lon, area_distance_km, locality)
+            distances = self.filters.distances_km(
+                page, location.lat, location.lon, area_distance_km, locality
+            )
             lookup = dict(zip(page.tolist(), distances.tolist(), strict=True))
         elif distances is not None:
             lookup = dict(zip(found.tolist(), distances.tolist(), strict=True))
@@ -329,19 +373,32 @@ class SearchEngine:
             )
             for n in page.tolist()
         )
-        return Results(query=query, hits=hits, total=int(found.size), facets=facets,
-                       did_you_mean=did_you_mean, needs_named=needs_named, location=location,
-                       is_total_exact=is_total_exact)
+        return Results(
+            query=query,
+            hits=hits,
+            total=int(found.size),
+            facets=facets,
+            did_you_mean=did_you_mean,
+            needs_named=needs_named,
+            location=location,
+            is_total_exact=is_total_exact,
+        )
 
     def _spelling(self, word: str) -> str | None:
         return None if self.speller.knows(word) else self.speller.correct(word)
 
-    def _order(self, query: SearchQuery, found: np.ndarray, score: np.ndarray | None,
-               locality: np.ndarray | None, distances: np.ndarray | None,
-               needed: int) -> np.ndarray:
+    def _order(
+        self,
+        query: SearchQuery,
+        found: np.ndarray,
+        score: np.ndarray | None,
+        locality: np.ndarray | None,
+        distances: np.ndarray | None,
+        needed: int,
+    ) -> np.ndarray:
         """Positions in display order, at least the first `needed` of them; ties always fall
         back to the name, so pages are stable."""
-        keys: list[np.ndarray] = [self.name_rank[found]]
+        keys: list[np.ndarray] = [self.filters.name_rank[found]]
         if query.sort != "name":
             if locality is not None:  # the most local first when nothing else decides
                 keys.append(-locality[found].astype(np.float64))
@@ -403,8 +460,9 @@ def _choices(args: Mapping[str, Any], name: str, allowed: Sequence[str]) -> tupl
     for value in values:
         if value not in allowed:
             label = name.replace("_", " ")
-            raise BadInput(f'Unknown {label} "{value[:40]}". Choose {" or ".join(allowed)}.',
-                           f"bad_{name}")
+            raise BadInput(
+                f'Unknown {label} "{value[:40]}". Choose {" or ".join(allowed)}.', f"bad_{name}"
+            )
     return tuple(dict.fromkeys(values))
 
 
@@ -412,8 +470,10 @@ def _codes(args: Mapping[str, Any], name: str) -> tuple[str, ...]:
     values = [value.lower() for value in _values(args, name)]
     for value in values:
         if len(value) > 80 or not all(ch.isalnum() or ch == "-" for ch in value):
-            raise BadInput(f'"{value[:40]}" is not a {name} code; codes look like "mental-health".',
-                           f"bad_{name}")
+            raise BadInput(
+                f'"{value[:40]}" is not a {name} code; codes look like "mental-health".',
+                f"bad_{name}",
+            )
     return tuple(dict.fromkeys(values))
 
 
@@ -424,17 +484,18 @@ def _sort(args: Mapping[str, Any]) -> str:
     return value
 
 
-def _count(args: Mapping[str, Any], name: str, default: int, *, minimum: int,
-           maximum: int) -> int:
+def _count(args: Mapping[str, Any], name: str, default: int, *, minimum: int, maximum: int) -> int:
     raw = _one(args, name).strip()
     if not raw:
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise BadInput(f'{name.replace("_", " ")} must be a whole number, not "{raw[:20]}".',
-                       f"bad_{name}") from None
+        raise BadInput(
+            f'{name.replace("_", " ")} must be a whole number, not "{raw[:20]}".', f"bad_{name}"
+        ) from None
     if not minimum <= value <= maximum:
-        raise BadInput(f"{name.replace('_', ' ')} must be between {minimum} and {maximum}.",
-                       f"bad_{name}")
+        raise BadInput(
+            f"{name.replace('_', ' ')} must be between {minimum} and {maximum}.", f"bad_{name}"
+        )
     return value

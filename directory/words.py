@@ -168,9 +168,7 @@ class Speller:
         if self.knows(word) or len(word) < self.MIN_CHARS or word.isdigit():
             return None
         allowed = 1 if len(word) < 7 else 2
-        candidates = {
-            known for key in _deletions(word) for known in self._by_deletion.get(key, ())
-        }
+        candidates = {known for key in _deletions(word) for known in self._by_deletion.get(key, ())}
         scored = [
             (distance, -self.counts[known], known)
             for known in candidates

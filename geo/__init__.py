@@ -11,5 +11,13 @@ from .distance import geodesic_km, haversine_km
 from .places import PlaceNotFound
 from .zips import normalise_zip
 
-__all__ = ["Area", "Atlas", "Location", "PlaceNotFound", "geodesic_km", "haversine_km",
-           "normalise_zip", "read_regions"]
+__all__ = [
+    "Area",
+    "Atlas",
+    "Location",
+    "PlaceNotFound",
+    "geodesic_km",
+    "haversine_km",
+    "normalise_zip",
+    "read_regions",
+]

@@ -18,10 +18,14 @@ from shapely.strtree import STRtree
 from .zips import ZipPoint, normalise_zip
 
 BOUNDARY_TOLERANCE_DEG = 1e-9
-DERIVED_SOURCE = ("Derived: Voronoi cells of the area's ZIP centroids (zipcodes package, with "
-                  "data/zip_corrections.csv), clipped to the outline. Approximate.")
-HULL_SOURCE = ("Derived: cells of the region's ZIP centroids, with neighbouring ZIP centroids "
-               "claiming the points nearer to them. Approximate.")
+DERIVED_SOURCE = (
+    "Derived: Voronoi cells of the area's ZIP centroids (zipcodes package, with "
+    "data/zip_corrections.csv), clipped to the outline. Approximate."
+)
+HULL_SOURCE = (
+    "Derived: cells of the region's ZIP centroids, with neighbouring ZIP centroids "
+    "claiming the points nearer to them. Approximate."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +130,9 @@ class AreaIndex:
     """Which areas hold a point: an STRtree over prepared shapes, so thousands of areas stay fast."""
 
     def __init__(self, shapes: Mapping[str, BaseGeometry], rank: Mapping[str, tuple[int, int]]):
-        self.ids = [area_id for area_id, geom in shapes.items() if geom is not None and not geom.is_empty]
+        self.ids = [
+            area_id for area_id, geom in shapes.items() if geom is not None and not geom.is_empty
+        ]
         self.geoms = [shapes[area_id] for area_id in self.ids]
         for geom in self.geoms:
             shapely.prepare(geom)
@@ -137,13 +143,16 @@ class AreaIndex:
     def containing(self, lon: float, lat: float) -> list[str]:
         """Ids whose shape covers the point (a boundary point counts as inside), broadest first."""
         # A hair of tolerance (~0.1 mm) so a point computed on a shared edge is in both areas.
-        hits = self.tree.query(Point(lon, lat), predicate="dwithin", distance=BOUNDARY_TOLERANCE_DEG)
+        hits = self.tree.query(
+            Point(lon, lat), predicate="dwithin", distance=BOUNDARY_TOLERANCE_DEG
+        )
         found = [self.ids[i] for i in hits]
         return sorted(found, key=lambda i: self.rank.get(i, (99, 0)))
 
 
-def zip_cells(points: Mapping[str, ZipPoint], codes: Iterable[str],
-              outline: BaseGeometry) -> dict[str, BaseGeometry]:
+def zip_cells(
+    points: Mapping[str, ZipPoint], codes: Iterable[str], outline: BaseGeometry
+) -> dict[str, BaseGeometry]:
     """Voronoi cell of each ZIP that draws a shape, clipped to the outline; ZIPs at one point share."""
     by_point: dict[tuple[float, float], list[str]] = {}
     for code in sorted(set(codes)):

@@ -53,14 +53,21 @@ log = logging.getLogger(__name__)  # events and counts only: never what a person
 
 PRECISIONS = ("zip", "place", "point", "address")
 OFFLINE = ("", "offline", "none", "off", "false", "0")
-LAT_LON = re.compile(r"^\(?\s*([-+]?[0-9]{1,3}(?:\.[0-9]+)?)\s*[,;\s]\s*([-+]?[0-9]{1,3}(?:\.[0-9]+)?)\s*\)?$")
+LAT_LON = re.compile(
+    r"^\(?\s*([-+]?[0-9]{1,3}(?:\.[0-9]+)?)\s*[,;\s]\s*([-+]?[0-9]{1,3}(?:\.[0-9]+)?)\s*\)?$"
+)
 # Line breaks and tabs become spaces; other control and invisible characters are dropped.
 SPACING = re.compile(r"[\t\n\r\v\f\u2028\u2029]")
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060\ufeff]")
 # A geocoded point this far from the typed ZIP's centroid is more likely the geocoder's mistake.
 GEOCODER_ZIP_TOLERANCE_KM = 25.0
-DATA_FILES = ("places.csv", "zip_points.csv", "zip_corrections.csv", "county_outline.geojson",
-              "regions.geojson")
+DATA_FILES = (
+    "places.csv",
+    "zip_points.csv",
+    "zip_corrections.csv",
+    "county_outline.geojson",
+    "regions.geojson",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +86,17 @@ class Location:
 
     def to_json(self) -> dict[str, Any]:
         """The JSON shape of `directory locate --json` and the API."""
-        return {"query": self.query, "label": self.label, "lat": round(self.lat, 6),
-                "lon": round(self.lon, 6), "precision": self.precision,
-                "areas": list(self.areas), "in_area": self.in_area,
-                "suggestions": list(self.suggestions), "note": self.note}
+        return {
+            "query": self.query,
+            "label": self.label,
+            "lat": round(self.lat, 6),
+            "lon": round(self.lon, 6),
+            "precision": self.precision,
+            "areas": list(self.areas),
+            "in_area": self.in_area,
+            "suggestions": list(self.suggestions),
+            "note": self.note,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +131,13 @@ class Atlas:
     geocoder_name: str = "offline"
 
     @classmethod
-    def build(cls, areas: Sequence[Area], data_dir: str | Path, geocoder: Any = "offline",
-              **geocoder_options: Any) -> Atlas:
+    def build(
+        cls,
+        areas: Sequence[Area],
+        data_dir: str | Path,
+        geocoder: Any = "offline",
+        **geocoder_options: Any,
+    ) -> Atlas:
         """Shapes, indexes and gazetteer for these areas from data_dir; geocoder is "offline", a
         geopy service name ("nominatim") or an object with .geocode(text) (tests use a fake)."""
         folder = Path(data_dir)
@@ -206,7 +225,9 @@ class Atlas:
             return {}
         point = Point(lon, lat)
         inside = shapely.intersects(index.geom_array, point)
-        nearest = shapely.get_coordinates(shapely.get_point(shapely.shortest_line(index.geom_array, point), 0))
+        nearest = shapely.get_coordinates(
+            shapely.get_point(shapely.shortest_line(index.geom_array, point), 0)
+        )
         km = haversine_km(lat, lon, nearest[:, 1], nearest[:, 0])
         km[inside] = 0.0
         return dict(zip(index.ids, km.tolist()))
@@ -217,13 +238,20 @@ class Atlas:
         for area_id in self.covered_area_ids:
             area = self.areas[area_id]
             geom = self.geometry.shapes[area_id]
-            features.append({
-                "type": "Feature", "id": area_id,
-                "properties": {"id": area_id, "name": area.name, "parent": area.parent,
-                               "shape_source": self.shape_source(area_id),
-                               "approximate": self.shape_source(area_id).startswith("Derived")},
-                "geometry": _rounded(mapping(geom)),
-            })
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": area_id,
+                    "properties": {
+                        "id": area_id,
+                        "name": area.name,
+                        "parent": area.parent,
+                        "shape_source": self.shape_source(area_id),
+                        "approximate": self.shape_source(area_id).startswith("Derived"),
+                    },
+                    "geometry": _rounded(mapping(geom)),
+                }
+            )
         return {"type": "FeatureCollection", "features": features}
 
     def areas_drawing(self) -> AreaDrawing:
@@ -231,18 +259,28 @@ class Atlas:
         geometry, drawing = _DRAWINGS.get(id(self.geometry), (None, None))
         if geometry is not self.geometry or drawing is None:  # ids can be reused after a reload
             tree = self.geometry.tree
-            drawing = draw_areas(self.geometry.shapes, {i: a.name for i, a in self.areas.items()},
-                                 tree.parent, tree.depth, tree.order)
+            drawing = draw_areas(
+                self.geometry.shapes,
+                {i: a.name for i, a in self.areas.items()},
+                tree.parent,
+                tree.depth,
+                tree.order,
+            )
             if len(_DRAWINGS) > 16:
                 _DRAWINGS.clear()
             _DRAWINGS[id(self.geometry)] = (self.geometry, drawing)
         return drawing
 
-    def areas_svg(self, highlight: Iterable[str] | None = None,
-                  area_ids: Iterable[str] | None = None, title: str | None = None) -> str:
+    def areas_svg(
+        self,
+        highlight: Iterable[str] | None = None,
+        area_ids: Iterable[str] | None = None,
+        title: str | None = None,
+    ) -> str:
         """An <svg> with one <path data-area-id=...> per area; `highlight` marks a service area."""
-        return self.areas_drawing().svg(highlight or (), area_ids,
-                                        title or f"Service areas in {self.region_name}")
+        return self.areas_drawing().svg(
+            highlight or (), area_ids, title or f"Service areas in {self.region_name}"
+        )
 
     # -- locating a person -------------------------------------------------------------------
 
@@ -252,8 +290,10 @@ class Atlas:
         if not query:
             raise PlaceNotFound(f"Enter a ZIP code, town or address in {self.region_name}.")
         if len(query) > MAX_QUERY_CHARS:
-            raise PlaceNotFound(f"That is too long to be a place. Enter a ZIP code, town or "
-                                f"address in {self.region_name}.")
+            raise PlaceNotFound(
+                f"That is too long to be a place. Enter a ZIP code, town or "
+                f"address in {self.region_name}."
+            )
         code = normalise_zip(query)
         if code is not None:
             return self._locate_zip(query, code)
@@ -262,45 +302,89 @@ class Atlas:
             return self._locate_point(query, float(match.group(1)), float(match.group(2)))
         return self._locate_words(query)
 
-    def _locate_zip(self, query: str, code: str, precision: str = "zip", note: str = "") -> Location:
+    def _locate_zip(
+        self, query: str, code: str, precision: str = "zip", note: str = ""
+    ) -> Location:
         areas = self.areas_for_zip(code)
         point = self._zip_point(code)
         if areas:
-            lat_lon = (point.lat, point.lon) if point and point.lat is not None else (
-                self.area_point(areas[-1]))
+            lat_lon = (
+                (point.lat, point.lon)
+                if point and point.lat is not None
+                else (self.area_point(areas[-1]))
+            )
             if lat_lon is None:
                 raise PlaceNotFound(f"ZIP code {code} has no location in our data.")
             label = point.label if point and point.city else code
-            return Location(query, _short_zip_label(label), lat_lon[0], lat_lon[1], precision,
-                            areas, True, (), note)
+            return Location(
+                query,
+                _short_zip_label(label),
+                lat_lon[0],
+                lat_lon[1],
+                precision,
+                areas,
+                True,
+                (),
+                note,
+            )
         if point is None or point.lat is None:
-            raise PlaceNotFound(f"We couldn't find ZIP code {code}. Check the number, or try a "
-                                f"town in {self.region_name}.")
-        return Location(query, point.label, point.lat, point.lon, precision, (), False, (),
-                        _join(note, f"ZIP code {code} is outside {self.region_name}."))
+            raise PlaceNotFound(
+                f"We couldn't find ZIP code {code}. Check the number, or try a "
+                f"town in {self.region_name}."
+            )
+        return Location(
+            query,
+            point.label,
+            point.lat,
+            point.lon,
+            precision,
+            (),
+            False,
+            (),
+            _join(note, f"ZIP code {code} is outside {self.region_name}."),
+        )
 
     def _zip_point(self, code: str) -> ZipPoint | None:
         point = self.geometry.zip_points.get(code)
         return point if point is not None else lookup_package_zip(code)
 
-    def _locate_point(self, query: str, lat: float, lon: float, precision: str = "point",
-                      label: str = "", note: str = "") -> Location:
+    def _locate_point(
+        self,
+        query: str,
+        lat: float,
+        lon: float,
+        precision: str = "point",
+        label: str = "",
+        note: str = "",
+    ) -> Location:
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise PlaceNotFound("That latitude/longitude is not on the map: latitude goes from "
-                                "-90 to 90 and longitude from -180 to 180.")
+            raise PlaceNotFound(
+                "That latitude/longitude is not on the map: latitude goes from "
+                "-90 to 90 and longitude from -180 to 180."
+            )
         areas = tuple(self.areas_containing(lat, lon))
         root = self.root_id
         inside = bool(areas) if root is None else root in areas
         if not inside:
             note = _join(note, f"This point is outside {self.region_name}.")
-        return Location(query, label or f"{lat:.5f}, {lon:.5f}", lat, lon, precision, areas,
-                        inside, (), note)
+        return Location(
+            query, label or f"{lat:.5f}, {lon:.5f}", lat, lon, precision, areas, inside, (), note
+        )
 
     def _locate_place(self, query: str, place: Place, note: str = "") -> Location:
         # Similar names ("Homestead" -> "West Homestead") help only when a name alone was typed.
         related = () if note else tuple(self.geometry.gazetteer.related(place))
-        return Location(query, place.label, place.lat, place.lon, "place",
-                        self.place_areas(place), True, related, note)
+        return Location(
+            query,
+            place.label,
+            place.lat,
+            place.lon,
+            "place",
+            self.place_areas(place),
+            True,
+            related,
+            note,
+        )
 
     def _locate_words(self, query: str) -> Location:
         gazetteer = self.geometry.gazetteer
@@ -311,26 +395,41 @@ class Atlas:
         if self.geocoder is not None and looks_like_address and not places:
             return self._locate_online(query, zip_codes)
         if zip_codes:
-            return self._locate_zip(query, zip_codes[-1],
-                                    note="Located by the ZIP code in the address.")
+            return self._locate_zip(
+                query, zip_codes[-1], note="Located by the ZIP code in the address."
+            )
         if not places:
             places = self._places_in_address(query)
         if len(places) > 1:
             choices = [p.label for p in places]
-            raise PlaceNotFound(f'"{_shown(query)}" could be more than one place: '
-                                f'{", ".join(choices)}. Which one?', choices=choices)
+            raise PlaceNotFound(
+                f'"{_shown(query)}" could be more than one place: {", ".join(choices)}. Which one?',
+                choices=choices,
+            )
         if places:
             note = "Located by the place name in the address." if looks_like_address else ""
             return self._locate_place(query, places[0], note)
         outside = self._outside_town(query)
         if outside is not None:
             label = ", ".join(p for p in (outside.city.title(), outside.county, outside.state) if p)
-            return Location(query, label, outside.lat or 0.0, outside.lon or 0.0, "place", (),
-                            False, (), f"{outside.city.title()} is outside {self.region_name}.")
+            return Location(
+                query,
+                label,
+                outside.lat or 0.0,
+                outside.lon or 0.0,
+                "place",
+                (),
+                False,
+                (),
+                f"{outside.city.title()} is outside {self.region_name}.",
+            )
         suggestions = gazetteer.suggest(key) if key else []
         hint = f" Did you mean {_or_list(suggestions[:3])}?" if suggestions else ""
-        raise PlaceNotFound(f'We couldn\'t find "{_shown(query)}".{hint} Try a ZIP code or a '
-                            f"town in {self.region_name}.", suggestions=suggestions)
+        raise PlaceNotFound(
+            f'We couldn\'t find "{_shown(query)}".{hint} Try a ZIP code or a '
+            f"town in {self.region_name}.",
+            suggestions=suggestions,
+        )
 
     def _places_in_address(self, query: str) -> list[Place]:
         """Places named inside an address: the last comma part first, longest word run first."""
@@ -340,8 +439,8 @@ class Atlas:
             words = part.split()
             for size in range(min(len(words), gazetteer.max_words), 0, -1):
                 for start in range(len(words) - size, -1, -1):
-                    run = words[start:start + size]
-                    after = words[start + size:start + size + 1]
+                    run = words[start : start + size]
+                    after = words[start + size : start + size + 1]
                     if run[0].isdigit() or (after and after[0] in STREET_WORDS):
                         continue  # "Liberty Ave" is a street, not Liberty borough
                     found = gazetteer.lookup(" ".join(run))
@@ -362,8 +461,10 @@ class Atlas:
 
     def _locate_online(self, query: str, zip_codes: list[str]) -> Location:
         """Geocode the full address; on any failure, fall back to the offline answer and say so."""
-        fallback = ("The online address lookup did not answer, so this is the offline answer "
-                    "from the ZIP code or place name.")
+        fallback = (
+            "The online address lookup did not answer, so this is the offline answer "
+            "from the ZIP code or place name."
+        )
         try:
             result = self.geocoder(query)
         except Exception as error:  # noqa: BLE001 - any geocoder failure means: answer offline
@@ -372,14 +473,20 @@ class Atlas:
         if result is None:
             log.info("geocoder found nothing; answered offline")
             return self._offline_with_note(
-                query, zip_codes, "The online address lookup did not recognise this address, "
-                                  "so this is the offline answer from the ZIP code or place name.")
+                query,
+                zip_codes,
+                "The online address lookup did not recognise this address, "
+                "so this is the offline answer from the ZIP code or place name.",
+            )
         lat, lon = float(result.latitude), float(result.longitude)
         if zip_codes:
             by_zip = self._locate_zip(query, zip_codes[-1])
             if haversine_km(lat, lon, [by_zip.lat], [by_zip.lon])[0] > GEOCODER_ZIP_TOLERANCE_KM:
-                return _with_note(by_zip, "The online address lookup placed this address far "
-                                          "from its ZIP code, so the ZIP code's location is used.")
+                return _with_note(
+                    by_zip,
+                    "The online address lookup placed this address far "
+                    "from its ZIP code, so the ZIP code's location is used.",
+                )
             # The typed ZIP decides the areas; the geocoder only sharpens the point.
             return Location(query, query, lat, lon, "address", by_zip.areas, by_zip.in_area)
         return self._locate_point(query, lat, lon, "address", label=query)
@@ -390,9 +497,11 @@ class Atlas:
         places = self._places_in_address(query)
         if len(places) == 1:
             return self._locate_place(query, places[0], note)
-        raise PlaceNotFound(f'We couldn\'t find "{_shown(query)}" without the online address '
-                            f"lookup. Try a ZIP code or a town in {self.region_name}.",
-                            choices=[p.label for p in places])
+        raise PlaceNotFound(
+            f'We couldn\'t find "{_shown(query)}" without the online address '
+            f"lookup. Try a ZIP code or a town in {self.region_name}.",
+            choices=[p.label for p in places],
+        )
 
 
 _DRAWINGS: dict[int, tuple[_Geometry, AreaDrawing]] = {}
@@ -452,8 +561,17 @@ def _build_geometry(areas: Sequence[Area], folder: Path) -> _Geometry:
     for area in areas:
         if area.id in area_points:
             lat, lon = area_points[area.id]
-            place = Place(area.name, "service area", "", (area.id,), tuple(area.zips), lat, lon,
-                          (), "service area's representative point")
+            place = Place(
+                area.name,
+                "service area",
+                "",
+                (area.id,),
+                tuple(area.zips),
+                lat,
+                lon,
+                (),
+                "service area's representative point",
+            )
             place_areas[id(place)] = tree.broadest_first([area.id])
             extra[area.name] = place
     gazetteer = Gazetteer(places, extra)
@@ -463,8 +581,19 @@ def _build_geometry(areas: Sequence[Area], folder: Path) -> _Geometry:
             outside_names.setdefault(normalise_name(point.city), point)
     if problems:
         log.warning("geo data: %d rows skipped", len(problems))
-    return _Geometry(tree, shapes, sources, outline, index, points, gazetteer, place_areas,
-                     area_points, outside_names, tuple(problems))
+    return _Geometry(
+        tree,
+        shapes,
+        sources,
+        outline,
+        index,
+        points,
+        gazetteer,
+        place_areas,
+        area_points,
+        outside_names,
+        tuple(problems),
+    )
 
 
 def _make_geocoder(geocoder: Any, options: Mapping[str, Any]) -> tuple[Any, str]:
@@ -481,8 +610,9 @@ def _make_geocoder(geocoder: Any, options: Mapping[str, Any]) -> tuple[Any, str]
     settings.setdefault("user_agent", "service-directory")
     settings["timeout"] = float(settings.get("timeout", 3.0))
     service = get_geocoder_for_service(geocoder.strip().lower())(**settings)
-    limited = RateLimiter(service.geocode, min_delay_seconds=min_delay, max_retries=0,
-                          swallow_exceptions=False)
+    limited = RateLimiter(
+        service.geocode, min_delay_seconds=min_delay, max_retries=0, swallow_exceptions=False
+    )
     return (lambda text: limited(text, exactly_one=True)), geocoder
 
 
@@ -497,8 +627,9 @@ def _clean(text: object) -> str:
 def _strip_state(key: str) -> str:
     """Drop a trailing state or country and ZIP: "oakland pittsburgh pa 15213" -> "oakland pittsburgh"."""
     words = key.split()
-    while words and (words[-1] in STATE_WORDS or words[-1].isdigit()
-                     or " ".join(words[-2:]) in STATE_WORDS):
+    while words and (
+        words[-1] in STATE_WORDS or words[-1].isdigit() or " ".join(words[-2:]) in STATE_WORDS
+    ):
         words.pop()
     return " ".join(words)
 
@@ -517,9 +648,17 @@ def _join(*notes: str) -> str:
 
 
 def _with_note(location: Location, note: str) -> Location:
-    return Location(location.query, location.label, location.lat, location.lon,
-                    location.precision, location.areas, location.in_area, location.suggestions,
-                    _join(location.note, note))
+    return Location(
+        location.query,
+        location.label,
+        location.lat,
+        location.lon,
+        location.precision,
+        location.areas,
+        location.in_area,
+        location.suggestions,
+        _join(location.note, note),
+    )
 
 
 def _short_zip_label(label: str) -> str:

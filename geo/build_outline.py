@@ -64,18 +64,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("topojson", type=Path, help="us-atlas counties-10m.json")
     parser.add_argument("fips", help="5-digit county FIPS code, e.g. 42003")
     parser.add_argument("output", type=Path)
-    parser.add_argument("--source", default="us-atlas 3.0.1 counties-10m.json (U.S. Census "
-                        "Bureau cartographic boundary files, 1:10,000,000, public domain)")
+    parser.add_argument(
+        "--source",
+        default="us-atlas 3.0.1 counties-10m.json (U.S. Census "
+        "Bureau cartographic boundary files, 1:10,000,000, public domain)",
+    )
     args = parser.parse_args(argv)
     topology = json.loads(args.topojson.read_text(encoding="utf-8"))
     shape = county_shape(topology, args.fips)
-    name = next(g["properties"]["name"] for g in topology["objects"]["counties"]["geometries"]
-                if g.get("id") == args.fips)
+    name = next(
+        g["properties"]["name"]
+        for g in topology["objects"]["counties"]["geometries"]
+        if g.get("id") == args.fips
+    )
     feature = {
         "type": "Feature",
-        "properties": {"fips": args.fips, "name": name, "source": args.source,
-                       "note": "Generalised at 1:10,000,000; edges are accurate to a few hundred "
-                               "metres, so points right on the county line may fall either side."},
+        "properties": {
+            "fips": args.fips,
+            "name": name,
+            "source": args.source,
+            "note": "Generalised at 1:10,000,000; edges are accurate to a few hundred "
+            "metres, so points right on the county line may fall either side.",
+        },
         "geometry": mapping(shape),
     }
     collection = {"type": "FeatureCollection", "features": [feature]}

@@ -39,17 +39,27 @@ def main(argv: list[str] | None = None) -> None:
     for record in zipcodes.list_all():
         lat, lon = float(record["lat"]), float(record["long"])
         if record["zip_code"] in listed or reach.contains(Point(lon, lat)):
-            rows.append({"zip": record["zip_code"], "city": record["city"],
-                         "county": record["county"], "state": record["state"],
-                         "kind": record["zip_code_type"], "lat": record["lat"],
-                         "lon": record["long"], "source": source})
+            rows.append(
+                {
+                    "zip": record["zip_code"],
+                    "city": record["city"],
+                    "county": record["county"],
+                    "state": record["state"],
+                    "kind": record["zip_code_type"],
+                    "lat": record["lat"],
+                    "lon": record["long"],
+                    "source": source,
+                }
+            )
     rows.sort(key=lambda row: row["zip"])
     with args.output.open("w", encoding="utf-8", newline="") as file:
         writer = csv.DictWriter(file, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     missing = listed - {row["zip"] for row in rows}
-    print(f"Wrote {len(rows)} ZIPs to {args.output}; not in the package: {sorted(missing) or 'none'}")
+    print(
+        f"Wrote {len(rows)} ZIPs to {args.output}; not in the package: {sorted(missing) or 'none'}"
+    )
 
 
 if __name__ == "__main__":

@@ -33,32 +33,52 @@ class AreaDrawing:
     height: float
     paths: tuple[AreaPath, ...]  # broadest first, so smaller areas paint on top
 
-    def svg(self, highlight: Iterable[str] = (), area_ids: Iterable[str] | None = None,
-            title: str = "Service areas", classes: Mapping[str, str] | None = None) -> str:
+    def svg(
+        self,
+        highlight: Iterable[str] = (),
+        area_ids: Iterable[str] | None = None,
+        title: str = "Service areas",
+        classes: Mapping[str, str] | None = None,
+    ) -> str:
         """A standalone <svg>: one <path> per area with id/data-area-id; highlighted ones get a class."""
         marked = set(highlight)
         wanted = None if area_ids is None else set(area_ids)
         extra = dict(classes or {})
-        lines = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{self.view_box}" '
-                 f'role="img" aria-label="{escape(title)}" class="area-map">',
-                 f"<title>{escape(title)}</title>"]
+        lines = [
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{self.view_box}" '
+            f'role="img" aria-label="{escape(title)}" class="area-map">',
+            f"<title>{escape(title)}</title>",
+        ]
         for path in self.paths:
             if wanted is not None and path.area_id not in wanted and path.depth != 0:
                 continue
             kind = "area-root" if path.depth == 0 else f"area area-depth-{path.depth}"
-            css = " ".join(c for c in (kind, "highlight" if path.area_id in marked else "",
-                                       extra.get(path.area_id, "")) if c)
+            css = " ".join(
+                c
+                for c in (
+                    kind,
+                    "highlight" if path.area_id in marked else "",
+                    extra.get(path.area_id, ""),
+                )
+                if c
+            )
             lines.append(
                 f'<path id="area-{escape(path.area_id)}" data-area-id="{escape(path.area_id)}" '
                 f'class="{css}" fill-rule="evenodd" d="{path.d}">'
-                f"<title>{escape(path.name)}</title></path>")
+                f"<title>{escape(path.name)}</title></path>"
+            )
         lines.append("</svg>")
         return "\n".join(lines)
 
 
-def draw_areas(shapes: Mapping[str, BaseGeometry], names: Mapping[str, str],
-               parents: Mapping[str, str | None], depths: Mapping[str, int],
-               order: Sequence[str], tolerance_deg: float = 0.0015) -> AreaDrawing:
+def draw_areas(
+    shapes: Mapping[str, BaseGeometry],
+    names: Mapping[str, str],
+    parents: Mapping[str, str | None],
+    depths: Mapping[str, int],
+    order: Sequence[str],
+    tolerance_deg: float = 0.0015,
+) -> AreaDrawing:
     """Simplify and project the shapes (equirectangular at the mid latitude) into one viewBox."""
     present = [i for i in order if shapes.get(i) is not None and not shapes[i].is_empty]
     if not present:
@@ -71,18 +91,35 @@ def draw_areas(shapes: Mapping[str, BaseGeometry], names: Mapping[str, str],
     height = round((max_y - min_y) * scale, 1)
 
     def ring(coords: Iterable[tuple[float, ...]]) -> str:
-        points = [f"{(x - min_x) * x_scale * scale:.1f} {(max_y - y) * scale:.1f}"
-                  for x, y, *_ in coords]
+        points = [
+            f"{(x - min_x) * x_scale * scale:.1f} {(max_y - y) * scale:.1f}" for x, y, *_ in coords
+        ]
         return "M" + "L".join(points[:-1]) + "Z"
 
     paths = []
     for area_id in sorted(present, key=lambda i: depths.get(i, 0)):
         simple = shapes[area_id].simplify(tolerance_deg, preserve_topology=True)
-        polygons = [simple] if isinstance(simple, Polygon) else (
-            list(simple.geoms) if isinstance(simple, MultiPolygon) else
-            [g for g in getattr(simple, "geoms", []) if isinstance(g, Polygon)])
-        d = "".join(ring(p.exterior.coords) + "".join(ring(h.coords) for h in p.interiors)
-                    for p in polygons if not p.is_empty)
-        paths.append(AreaPath(area_id, names.get(area_id, area_id), parents.get(area_id),
-                              depths.get(area_id, 0), d))
+        polygons = (
+            [simple]
+            if isinstance(simple, Polygon)
+            else (
+                list(simple.geoms)
+                if isinstance(simple, MultiPolygon)
+                else [g for g in getattr(simple, "geoms", []) if isinstance(g, Polygon)]
+            )
+        )
+        d = "".join(
+            ring(p.exterior.coords) + "".join(ring(h.coords) for h in p.interiors)
+            for p in polygons
+            if not p.is_empty
+        )
+        paths.append(
+            AreaPath(
+                area_id,
+                names.get(area_id, area_id),
+                parents.get(area_id),
+                depths.get(area_id, 0),
+                d,
+            )
+        )
     return AreaDrawing(f"0 0 {DRAWING_WIDTH:.0f} {height}", DRAWING_WIDTH, height, tuple(paths))

@@ -14,19 +14,66 @@ from .zips import normalise_zip
 
 # Words people abbreviate; both sides of a lookup are rewritten to the long form.
 ABBREVIATIONS = {
-    "mt": "mount", "mnt": "mount", "st": "saint", "ste": "saint", "twp": "township",
-    "twsp": "township", "tp": "township", "boro": "borough", "bor": "borough",
-    "hts": "heights", "hgts": "heights", "pk": "park", "n": "north", "s": "south",
-    "e": "east", "w": "west", "no": "north", "so": "south", "ctr": "center", "centre": "center",
+    "mt": "mount",
+    "mnt": "mount",
+    "st": "saint",
+    "ste": "saint",
+    "twp": "township",
+    "twsp": "township",
+    "tp": "township",
+    "boro": "borough",
+    "bor": "borough",
+    "hts": "heights",
+    "hgts": "heights",
+    "pk": "park",
+    "n": "north",
+    "s": "south",
+    "e": "east",
+    "w": "west",
+    "no": "north",
+    "so": "south",
+    "ctr": "center",
+    "centre": "center",
     "neighborhood": "neighbourhood",
 }
 KIND_WORDS = ("township", "borough", "city", "neighbourhood", "municipality")
 STATE_WORDS = {"pa", "penn", "pennsylvania", "usa", "us", "united states"}
 STREET_WORDS = {
-    "street", "avenue", "ave", "av", "road", "rd", "boulevard", "blvd", "drive", "dr", "lane",
-    "ln", "way", "place", "pl", "court", "ct", "pike", "highway", "hwy", "route", "rt",
-    "terrace", "ter", "alley", "circle", "cir", "parkway", "pkwy", "square", "sq", "apt",
-    "suite", "unit", "floor",
+    "street",
+    "avenue",
+    "ave",
+    "av",
+    "road",
+    "rd",
+    "boulevard",
+    "blvd",
+    "drive",
+    "dr",
+    "lane",
+    "ln",
+    "way",
+    "place",
+    "pl",
+    "court",
+    "ct",
+    "pike",
+    "highway",
+    "hwy",
+    "route",
+    "rt",
+    "terrace",
+    "ter",
+    "alley",
+    "circle",
+    "cir",
+    "parkway",
+    "pkwy",
+    "square",
+    "sq",
+    "apt",
+    "suite",
+    "unit",
+    "floor",
 }
 MAX_QUERY_CHARS = 200
 
@@ -46,7 +93,9 @@ class Place:
     """A gazetteer row: a named place, the areas it belongs to, its ZIPs and a representative point."""
 
     name: str
-    kind: str  # city, borough, township, neighbourhood, district (group of neighbourhoods), community
+    kind: (
+        str  # city, borough, township, neighbourhood, district (group of neighbourhoods), community
+    )
     municipality: str
     area_ids: tuple[str, ...]  # as listed (most specific); Atlas adds the ancestors
     zips: tuple[str, ...]
@@ -110,16 +159,35 @@ def read_places(path: Path, known_area_ids: Iterable[str], problems: list[str]) 
             except ValueError:
                 lat = lon = float("nan")
             if not name or unknown or not areas or lat != lat or not -90 <= lat <= 90:
-                reason = (f'unknown area "{";".join(unknown)}"' if unknown else
-                          "no name" if not name else "no areas" if not areas else "no valid lat/lon")
+                reason = (
+                    f'unknown area "{";".join(unknown)}"'
+                    if unknown
+                    else "no name"
+                    if not name
+                    else "no areas"
+                    if not areas
+                    else "no valid lat/lon"
+                )
                 problems.append(f'{path.name}:{line}: place "{name}": {reason}; row skipped')
                 continue
-            zips = tuple(z for z in (normalise_zip(p) for p in (row.get("zips") or "").split(";")) if z)
+            zips = tuple(
+                z for z in (normalise_zip(p) for p in (row.get("zips") or "").split(";")) if z
+            )
             aliases = tuple(a.strip() for a in (row.get("aliases") or "").split(";") if a.strip())
-            places.append(Place(name, (row.get("kind") or "").strip().lower(),
-                                (row.get("municipality") or "").strip(), areas, zips, lat, lon,
-                                aliases, (row.get("point_source") or "").strip(),
-                                (row.get("notes") or "").strip()))
+            places.append(
+                Place(
+                    name,
+                    (row.get("kind") or "").strip().lower(),
+                    (row.get("municipality") or "").strip(),
+                    areas,
+                    zips,
+                    lat,
+                    lon,
+                    aliases,
+                    (row.get("point_source") or "").strip(),
+                    (row.get("notes") or "").strip(),
+                )
+            )
     return places
 
 
@@ -143,8 +211,11 @@ class Gazetteer:
         self._by_word_run: dict[str, list[Place]] = {}
         for place in self.places:
             words = strip_kind(normalise_name(place.name)).split()
-            runs = {" ".join(words[i:j]) for i in range(len(words))
-                    for j in range(i + 1, len(words) + 1)}
+            runs = {
+                " ".join(words[i:j])
+                for i in range(len(words))
+                for j in range(i + 1, len(words) + 1)
+            }
             for run in runs:
                 self._by_word_run.setdefault(run, []).append(place)
         self.max_words = max((len(k.split()) for k in self.keys), default=1)
@@ -169,8 +240,9 @@ class Gazetteer:
         key = key[:60]
         close = difflib.get_close_matches(key, self._spellings, n=limit * 3, cutoff=0.78)
         if not close:  # "springfeild township" -> try without the kind word too
-            close = difflib.get_close_matches(strip_kind(key), self._spellings, n=limit * 3,
-                                              cutoff=0.78)
+            close = difflib.get_close_matches(
+                strip_kind(key), self._spellings, n=limit * 3, cutoff=0.78
+            )
         labels: list[str] = []
         for spelling in close:
             for place in self.keys[spelling]:

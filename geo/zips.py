@@ -74,10 +74,16 @@ def read_zip_points(path: Path) -> dict[str, ZipPoint]:
                 continue
             lat, lon = _float(row.get("lat")), _float(row.get("lon"))
             kind = (row.get("kind") or STANDARD).strip().upper()
-            points[code] = ZipPoint(code, (row.get("city") or "").strip(),
-                                    (row.get("county") or "").strip(),
-                                    (row.get("state") or "").strip(), kind, lat, lon,
-                                    draws_shape=kind == STANDARD and lat is not None)
+            points[code] = ZipPoint(
+                code,
+                (row.get("city") or "").strip(),
+                (row.get("county") or "").strip(),
+                (row.get("state") or "").strip(),
+                kind,
+                lat,
+                lon,
+                draws_shape=kind == STANDARD and lat is not None,
+            )
     return points
 
 
@@ -92,32 +98,65 @@ def read_zip_corrections(path: Path, problems: list[str]) -> dict[str, ZipCorrec
             action = (row.get("action") or "").strip().lower()
             lat, lon = _float(row.get("lat")), _float(row.get("lon"))
             if code is None or action not in CORRECTION_ACTIONS:
-                problems.append(f'{path.name}:{line}: zip "{row.get("zip")}" or action '
-                                f'"{row.get("action")}" is not valid; row skipped')
+                problems.append(
+                    f'{path.name}:{line}: zip "{row.get("zip")}" or action '
+                    f'"{row.get("action")}" is not valid; row skipped'
+                )
                 continue
             if action == "move" and (lat is None or lon is None):
-                problems.append(f"{path.name}:{line}: move for {code} needs lat and lon; row skipped")
+                problems.append(
+                    f"{path.name}:{line}: move for {code} needs lat and lon; row skipped"
+                )
                 continue
-            corrections[code] = ZipCorrection(code, action, lat, lon, (row.get("note") or "").strip())
+            corrections[code] = ZipCorrection(
+                code, action, lat, lon, (row.get("note") or "").strip()
+            )
     return corrections
 
 
-def apply_corrections(points: dict[str, ZipPoint],
-                      corrections: dict[str, ZipCorrection]) -> dict[str, ZipPoint]:
+def apply_corrections(
+    points: dict[str, ZipPoint], corrections: dict[str, ZipCorrection]
+) -> dict[str, ZipPoint]:
     """Centroids with the reviewed corrections applied (the package data stays untouched)."""
     fixed = dict(points)
     for code, fix in corrections.items():
         base = points.get(code) or ZipPoint(code, "", "", "", STANDARD, None, None, False)
         if fix.action == "move":
-            fixed[code] = ZipPoint(base.zip, base.city, base.county, base.state, base.kind,
-                                   fix.lat, fix.lon, draws_shape=base.kind == STANDARD,
-                                   note=fix.note)
+            fixed[code] = ZipPoint(
+                base.zip,
+                base.city,
+                base.county,
+                base.state,
+                base.kind,
+                fix.lat,
+                fix.lon,
+                draws_shape=base.kind == STANDARD,
+                note=fix.note,
+            )
         elif fix.action == "drop":
-            fixed[code] = ZipPoint(base.zip, base.city, base.county, base.state, base.kind,
-                                   None, None, draws_shape=False, note=fix.note)
+            fixed[code] = ZipPoint(
+                base.zip,
+                base.city,
+                base.county,
+                base.state,
+                base.kind,
+                None,
+                None,
+                draws_shape=False,
+                note=fix.note,
+            )
         else:
-            fixed[code] = ZipPoint(base.zip, base.city, base.county, base.state, base.kind,
-                                   base.lat, base.lon, draws_shape=False, note=fix.note)
+            fixed[code] = ZipPoint(
+                base.zip,
+                base.city,
+                base.county,
+                base.state,
+                base.kind,
+                base.lat,
+                base.lon,
+                draws_shape=False,
+                note=fix.note,
+            )
     return fixed
 
 
@@ -132,9 +171,16 @@ def lookup_package_zip(code: str) -> ZipPoint | None:
     if not matches:
         return None
     record = matches[0]
-    return ZipPoint(code, record.get("city", ""), record.get("county", ""),
-                    record.get("state", ""), record.get("zip_code_type", STANDARD),
-                    _float(record.get("lat")), _float(record.get("long")), draws_shape=False)
+    return ZipPoint(
+        code,
+        record.get("city", ""),
+        record.get("county", ""),
+        record.get("state", ""),
+        record.get("zip_code_type", STANDARD),
+        _float(record.get("lat")),
+        _float(record.get("long")),
+        draws_shape=False,
+    )
 
 
 def _float(text: object) -> float | None:

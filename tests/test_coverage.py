@@ -32,8 +32,15 @@ def test_county_wide_agencies_cover_every_area_and_local_ones_only_theirs(bundle
 def test_flags_follow_counts_for_a_level_and_age_group(bundled_directory):
     result = coverage(bundled_directory, Level.BLENDED, AgeGroup.ADULT)
     for area in result.areas:
-        expected = ("gap" if area.count == 0 else "fragile" if area.count == 1
-                    else "overlap" if area.count >= result.overlap_at else "covered")
+        expected = (
+            "gap"
+            if area.count == 0
+            else "fragile"
+            if area.count == 1
+            else "overlap"
+            if area.count >= result.overlap_at
+            else "covered"
+        )
         assert area.flag == expected
     northside = result.by_area()["northside"]
     assert northside.by_combo["blended-adult"] == northside.count
@@ -49,5 +56,10 @@ def test_csv_has_one_row_per_area_with_combo_and_need_columns(bundled_directory)
     text = coverage(bundled_directory).to_csv()
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == len(bundled_directory.areas_by_id)
-    assert {"blended-adult", "blended-child", "administrative-adult", "administrative-child",
-            "housing"} <= set(rows[0])
+    assert {
+        "blended-adult",
+        "blended-child",
+        "administrative-adult",
+        "administrative-child",
+        "housing",
+    } <= set(rows[0])

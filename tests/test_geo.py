@@ -18,9 +18,23 @@ from geo.zips import read_zip_points
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 REGION = "Allegheny County"
-BROCHURE_PLACES = ["County-wide", "South Hills", "Bridgeville", "Allegheny Valley", "North Hills",
-                   "Northside", "Southside", "Eastern Allegheny", "Mon Valley", "Western Allegheny",
-                   "Braddock", "Homestead", "Turtle Creek", "Oakland", "Lawrenceville"]
+BROCHURE_PLACES = [
+    "County-wide",
+    "South Hills",
+    "Bridgeville",
+    "Allegheny Valley",
+    "North Hills",
+    "Northside",
+    "Southside",
+    "Eastern Allegheny",
+    "Mon Valley",
+    "Western Allegheny",
+    "Braddock",
+    "Homestead",
+    "Turtle Creek",
+    "Oakland",
+    "Lawrenceville",
+]
 
 
 @pytest.fixture(scope="module")
@@ -109,20 +123,37 @@ def test_table_of_real_places_is_at_least_thirty_long():
 
 # -- each input form -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("typed", "precision"), [
-    ("15213", "zip"), ("15213-3890", "zip"), (" 152133890 ", "zip"),
-    ("Oakland", "place"), ("40.44, -79.95", "point"), ("(40.44 -79.95)", "point"),
-    ("5000 Forbes Ave, Pittsburgh PA 15213", "zip"),  # offline: the ZIP locates the address
-    ("100 Station St, Bridgeville, PA", "place"),  # offline: the town locates the address
-])
+
+@pytest.mark.parametrize(
+    ("typed", "precision"),
+    [
+        ("15213", "zip"),
+        ("15213-3890", "zip"),
+        (" 152133890 ", "zip"),
+        ("Oakland", "place"),
+        ("40.44, -79.95", "point"),
+        ("(40.44 -79.95)", "point"),
+        ("5000 Forbes Ave, Pittsburgh PA 15213", "zip"),  # offline: the ZIP locates the address
+        ("100 Station St, Bridgeville, PA", "place"),  # offline: the town locates the address
+    ],
+)
 def test_each_input_form_is_understood_with_its_precision(atlas, typed, precision):
     assert atlas.locate(typed).precision == precision
 
 
 def test_location_json_has_exactly_the_documented_keys(atlas):
     payload = atlas.locate("15213").to_json()
-    assert set(payload) == {"query", "label", "lat", "lon", "precision", "areas", "in_area",
-                            "suggestions", "note"}
+    assert set(payload) == {
+        "query",
+        "label",
+        "lat",
+        "lon",
+        "precision",
+        "areas",
+        "in_area",
+        "suggestions",
+        "note",
+    }
     assert payload["areas"] == ["allegheny-county", "pittsburgh", "oakland"]
     json.dumps(payload)
 
@@ -136,17 +167,33 @@ def test_a_straddling_zip_belongs_to_both_areas_that_list_it(atlas):
     assert {"pittsburgh", "north-hills", "northside"} <= set(areas)
 
 
-@pytest.mark.parametrize("typed", ["Mt Lebanon", "MT. LEBANON", "Mount  Lebanon", "mt lebanon twp",
-                                   "Mount Lebanon Township", "Mt. Lebanon, PA"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Mt Lebanon",
+        "MT. LEBANON",
+        "Mount  Lebanon",
+        "mt lebanon twp",
+        "Mount Lebanon Township",
+        "Mt. Lebanon, PA",
+    ],
+)
 def test_names_ignore_case_punctuation_mount_and_township(atlas, typed):
     assert atlas.locate(typed).label == "Mount Lebanon Township"
 
 
-@pytest.mark.parametrize(("typed", "label"), [
-    ("Ross", "Ross Township"), ("O'Hara", "O'Hara Township"), ("Ohara Twp", "O'Hara Township"),
-    ("Mc Kees Rocks", "McKees Rocks Borough"), ("Squirrel Hill, Pittsburgh", "Squirrel Hill, Pittsburgh"),
-    ("Mt. Oliver Borough", "Mount Oliver Borough"), ("Mount Oliver, Pittsburgh", "Mount Oliver, Pittsburgh"),
-])
+@pytest.mark.parametrize(
+    ("typed", "label"),
+    [
+        ("Ross", "Ross Township"),
+        ("O'Hara", "O'Hara Township"),
+        ("Ohara Twp", "O'Hara Township"),
+        ("Mc Kees Rocks", "McKees Rocks Borough"),
+        ("Squirrel Hill, Pittsburgh", "Squirrel Hill, Pittsburgh"),
+        ("Mt. Oliver Borough", "Mount Oliver Borough"),
+        ("Mount Oliver, Pittsburgh", "Mount Oliver, Pittsburgh"),
+    ],
+)
 def test_common_spellings_find_the_place(atlas, typed, label):
     assert atlas.locate(typed).label == label
 
@@ -163,12 +210,16 @@ def test_a_street_named_after_a_town_is_not_taken_for_the_town(atlas):
 
 # -- ambiguity, near misses, nonsense ------------------------------------------------------------
 
-@pytest.mark.parametrize(("typed", "choices"), [
-    ("Mount Oliver", {"Mount Oliver Borough", "Mount Oliver, Pittsburgh"}),
-    ("Elizabeth", {"Elizabeth Borough", "Elizabeth Township"}),
-    ("Springdale", {"Springdale Borough", "Springdale Township"}),
-    ("Baldwin", {"Baldwin Borough", "Baldwin Township"}),
-])
+
+@pytest.mark.parametrize(
+    ("typed", "choices"),
+    [
+        ("Mount Oliver", {"Mount Oliver Borough", "Mount Oliver, Pittsburgh"}),
+        ("Elizabeth", {"Elizabeth Borough", "Elizabeth Township"}),
+        ("Springdale", {"Springdale Borough", "Springdale Township"}),
+        ("Baldwin", {"Baldwin Borough", "Baldwin Township"}),
+    ],
+)
 def test_an_ambiguous_name_lists_choices_that_each_resolve(atlas, typed, choices):
     with pytest.raises(PlaceNotFound) as caught:
         atlas.locate(typed)
@@ -178,12 +229,15 @@ def test_an_ambiguous_name_lists_choices_that_each_resolve(atlas, typed, choices
         assert atlas.locate(choice).label == choice
 
 
-@pytest.mark.parametrize(("typed", "suggestion"), [
-    ("Lawrencevile", "Lawrenceville, Pittsburgh"),
-    ("Sqirrel Hill", "Squirrel Hill, Pittsburgh"),
-    ("Monroevile", "Monroeville Borough"),
-    ("Bethel Prk", "Bethel Park Borough"),
-])
+@pytest.mark.parametrize(
+    ("typed", "suggestion"),
+    [
+        ("Lawrencevile", "Lawrenceville, Pittsburgh"),
+        ("Sqirrel Hill", "Squirrel Hill, Pittsburgh"),
+        ("Monroevile", "Monroeville Borough"),
+        ("Bethel Prk", "Bethel Park Borough"),
+    ],
+)
 def test_a_near_miss_spelling_gets_suggestions(atlas, typed, suggestion):
     with pytest.raises(PlaceNotFound) as caught:
         atlas.locate(typed)
@@ -191,24 +245,30 @@ def test_a_near_miss_spelling_gets_suggestions(atlas, typed, suggestion):
     assert f'We couldn\'t find "{typed}". Did you mean' in str(caught.value)
 
 
-@pytest.mark.parametrize(("typed", "message"), [
-    ("", "Enter a ZIP code, town or address in Allegheny County."),
-    ("   \t\n ", "Enter a ZIP code, town or address in Allegheny County."),
-    ("\x00\x07\x1b", "Enter a ZIP code, town or address in Allegheny County."),
-    ("Sprngfield", 'We couldn\'t find "Sprngfield". Try a ZIP code or a town in Allegheny County.'),
-    ("x" * 5000, "That is too long to be a place."),
-    ("Oakland " * 40, "That is too long to be a place."),
-    ("00000", "We couldn't find ZIP code 00000."),
-    ("99999", "We couldn't find ZIP code 99999."),
-    ("95.5,-79.9", "not on the map"),
-    ("40.4,-200", "not on the map"),
-    ("'; DROP TABLE areas; --", "We couldn't find"),
-    ("<script>alert(1)</script>", "We couldn't find"),
-    ('" OR 1=1 --', "We couldn't find"),
-    ("AND( ((", "We couldn't find"),
-    ("%s %n {0} ${x}", "We couldn't find"),
-    ("🙂🙂🙂", "We couldn't find"),
-])
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "Enter a ZIP code, town or address in Allegheny County."),
+        ("   \t\n ", "Enter a ZIP code, town or address in Allegheny County."),
+        ("\x00\x07\x1b", "Enter a ZIP code, town or address in Allegheny County."),
+        (
+            "Sprngfield",
+            'We couldn\'t find "Sprngfield". Try a ZIP code or a town in Allegheny County.',
+        ),
+        ("x" * 5000, "That is too long to be a place."),
+        ("Oakland " * 40, "That is too long to be a place."),
+        ("00000", "We couldn't find ZIP code 00000."),
+        ("99999", "We couldn't find ZIP code 99999."),
+        ("95.5,-79.9", "not on the map"),
+        ("40.4,-200", "not on the map"),
+        ("'; DROP TABLE areas; --", "We couldn't find"),
+        ("<script>alert(1)</script>", "We couldn't find"),
+        ('" OR 1=1 --', "We couldn't find"),
+        ("AND( ((", "We couldn't find"),
+        ("%s %n {0} ${x}", "We couldn't find"),
+        ("🙂🙂🙂", "We couldn't find"),
+    ],
+)
 def test_empty_and_absurd_input_raises_one_clear_error(atlas, typed, message):
     with pytest.raises(PlaceNotFound) as caught:
         atlas.locate(typed)
@@ -223,9 +283,12 @@ def test_control_characters_inside_a_name_are_ignored(atlas):
 
 def test_the_error_message_names_the_region_from_the_data_not_the_code(tmp_path):
     regions = tmp_path / "regions.csv"
-    regions.write_text("id,name,parent,zips,straddling_zips,source,notes\n"
-                       "sample-county,Sample County,,,,invented,sample\n"
-                       "east,East,sample-county,15213,,invented,sample\n", encoding="utf-8")
+    regions.write_text(
+        "id,name,parent,zips,straddling_zips,source,notes\n"
+        "sample-county,Sample County,,,,invented,sample\n"
+        "east,East,sample-county,15213,,invented,sample\n",
+        encoding="utf-8",
+    )
     shutil.copy(DATA / "zip_points.csv", tmp_path / "zip_points.csv")
     small = Atlas.build(read_regions(regions), tmp_path)
     with pytest.raises(PlaceNotFound, match="in Sample County"):
@@ -234,6 +297,7 @@ def test_the_error_message_names_the_region_from_the_data_not_the_code(tmp_path)
 
 
 # -- the data files agree with each other ----------------------------------------------------------
+
 
 def test_every_zip_in_regions_locates_to_an_area_that_lists_it(atlas, areas):
     for area in areas:
@@ -305,8 +369,11 @@ def test_small_places_nest_inside_their_broad_area(areas):
 def test_every_zip_correction_has_a_note_and_no_two_shape_zips_share_a_point(atlas):
     for row in rows("zip_corrections.csv"):
         assert row["note"].strip(), row["zip"]
-    drawn = [(p.lat, p.lon) for code, p in atlas.geometry.zip_points.items()
-             if p.draws_shape and atlas.areas_for_zip(code)]
+    drawn = [
+        (p.lat, p.lon)
+        for code, p in atlas.geometry.zip_points.items()
+        if p.draws_shape and atlas.areas_for_zip(code)
+    ]
     assert len(drawn) == len(set(drawn))
 
 
@@ -340,12 +407,14 @@ def test_a_bad_gazetteer_row_is_reported_and_the_others_load(tmp_path, areas):
     text.insert(2, "Atlantis,borough,,no-such-area,15213,40.4,-79.9,,invented,")
     (tmp_path / "places.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
     built = Atlas.build(areas, tmp_path)
-    assert built.problems == ('places.csv:3: place "Atlantis": unknown area "no-such-area"; '
-                              "row skipped",)
+    assert built.problems == (
+        'places.csv:3: place "Atlantis": unknown area "no-such-area"; row skipped',
+    )
     assert built.locate("Oakmont").label == "Oakmont Borough"
 
 
 # -- shapes, boundaries and points ---------------------------------------------------------------
+
 
 def test_broad_areas_cover_the_county_outline(atlas, areas):
     from shapely.ops import unary_union
@@ -364,8 +433,12 @@ def test_every_area_has_a_shape_and_a_recorded_source(atlas, areas):
 
 
 def test_a_point_on_the_line_between_two_areas_is_in_both(atlas):
-    shared = atlas.shape("north-hills").boundary.intersection(atlas.shape("allegheny-valley").boundary)
-    point = shared.interpolate(0.5, normalized=True) if shared.length else shared.representative_point()
+    shared = atlas.shape("north-hills").boundary.intersection(
+        atlas.shape("allegheny-valley").boundary
+    )
+    point = (
+        shared.interpolate(0.5, normalized=True) if shared.length else shared.representative_point()
+    )
     found = atlas.areas_containing(point.y, point.x)
     assert {"north-hills", "allegheny-valley"} <= set(found)
 
@@ -378,9 +451,11 @@ def test_a_point_on_the_county_line_counts_as_inside(atlas):
 def test_a_point_just_outside_the_county_line_is_outside(atlas):
     outline = atlas.shape("allegheny-county")
     edge = outline.exterior.interpolate(0.3, normalized=True)
-    outside = next(Point(edge.x + dx, edge.y + dy) for dx, dy in
-                   [(0.01, 0), (-0.01, 0), (0, 0.01), (0, -0.01)]
-                   if not outline.covers(Point(edge.x + dx, edge.y + dy)))
+    outside = next(
+        Point(edge.x + dx, edge.y + dy)
+        for dx, dy in [(0.01, 0), (-0.01, 0), (0, 0.01), (0, -0.01)]
+        if not outline.covers(Point(edge.x + dx, edge.y + dy))
+    )
     location = atlas.locate(f"{outside.y},{outside.x}")
     assert not location.in_area and location.areas == ()
     assert "outside Allegheny County" in location.note
@@ -401,11 +476,27 @@ def test_a_zip_without_a_trustworthy_point_locates_by_its_area(atlas):
 def test_region_shapes_file_overrides_derived_shapes(tmp_path, areas, atlas):
     for name in ("zip_points.csv", "places.csv", "county_outline.geojson"):
         shutil.copy(DATA / name, tmp_path / name)
-    square = {"type": "Polygon", "coordinates": [[[-80.0, 40.4], [-79.9, 40.4], [-79.9, 40.5],
-                                                  [-80.0, 40.5], [-80.0, 40.4]]]}
-    (tmp_path / "regions.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"id": "oakland", "source": "test square"},
-         "geometry": square}]}), encoding="utf-8")
+    square = {
+        "type": "Polygon",
+        "coordinates": [
+            [[-80.0, 40.4], [-79.9, 40.4], [-79.9, 40.5], [-80.0, 40.5], [-80.0, 40.4]]
+        ],
+    }
+    (tmp_path / "regions.geojson").write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"id": "oakland", "source": "test square"},
+                        "geometry": square,
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     built = Atlas.build(areas, tmp_path)
     assert built.shape_source("oakland") == "test square"
     assert "oakland" in built.areas_containing(40.49, -79.99)
@@ -423,6 +514,7 @@ def test_without_an_outline_file_neighbouring_zips_bound_the_county(tmp_path, ar
 
 # -- distances -----------------------------------------------------------------------------------
 
+
 def test_vectorised_haversine_agrees_with_geodesic_within_half_a_percent():
     lats, lons = [40.5921, 40.1717, 40.6534, 40.2656], [-80.3197, -80.256, -80.0795, -79.8568]
     fast = haversine_km(40.4406, -79.9959, lats, lons)
@@ -439,6 +531,7 @@ def test_distance_to_an_area_is_zero_inside_and_grows_outside(atlas):
 
 
 # -- shapes out ----------------------------------------------------------------------------------
+
 
 def test_areas_geojson_is_a_feature_collection_with_ids_names_parents_and_sources(atlas, areas):
     collection = atlas.areas_geojson()
@@ -465,6 +558,7 @@ def test_a_small_service_area_svg_draws_only_the_outline_and_the_agency_areas(at
 
 
 # -- the optional online geocoder ----------------------------------------------------------------
+
 
 class FakeGeocoder:
     """Stands in for a geopy geocoder so tests never touch the network."""
@@ -542,10 +636,24 @@ def test_unknown_geocoder_service_name_is_a_clear_error(areas):
 
 # -- ZIP normalising (the one place it lives) ----------------------------------------------------
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("15213", "15213"), (" 15213 ", "15213"), ("15213-3890", "15213"), ("152133890", "15213"),
-    ("15213 3890", "15213"), ("1521", None), ("152134", None), ("PA 15213", None), ("", None),
-    (None, None), (15213, None), ("１５２１３", "15213"), ("٢١٣١٥", None),
-])
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("15213", "15213"),
+        (" 15213 ", "15213"),
+        ("15213-3890", "15213"),
+        ("152133890", "15213"),
+        ("15213 3890", "15213"),
+        ("1521", None),
+        ("152134", None),
+        ("PA 15213", None),
+        ("", None),
+        (None, None),
+        (15213, None),
+        ("１５２１３", "15213"),
+        ("٢١٣١٥", None),
+    ],
+)
 def test_normalise_zip_accepts_zip_and_zip_plus_four_only(text, expected):
     assert normalise_zip(text) == expected

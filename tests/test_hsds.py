@@ -17,7 +17,7 @@ import pytest
 from directory import create_app
 from directory.catalog import Directory
 from directory.config import DEFAULT_DATA_DIR
-from directory.hsds import JSON_FILE, SERVICES_FILE, TABLES, export_hsds, hsds_id
+from directory.hsds import JSON_FILE, SERVICES_FILE, export_hsds, hsds_id
 from directory.hsds_import import import_hsds
 from directory.loading import load_data
 
@@ -39,7 +39,9 @@ def registry():
     from referencing.jsonschema import DRAFT202012
 
     resources = []
-    for path in sorted((HSDS / "schema").glob("*.json")) + sorted((HSDS / "schema/compiled").glob("*.json")):
+    for path in sorted((HSDS / "schema").glob("*.json")) + sorted(
+        (HSDS / "schema/compiled").glob("*.json")
+    ):
         uri = SPEC_BASE + str(path.relative_to(HSDS / "schema"))
         contents = json.loads(path.read_text(encoding="utf-8"))
         resources.append((uri, Resource.from_contents(contents, default_specification=DRAFT202012)))
@@ -50,8 +52,9 @@ def validate(registry, instance, ref: str) -> None:
     """Raise jsonschema.ValidationError unless instance matches the schema at ref (formats too)."""
     from jsonschema import Draft202012Validator
 
-    validator = Draft202012Validator({"$ref": ref}, registry=registry,
-                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = Draft202012Validator(
+        {"$ref": ref}, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
     errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
     assert not errors, "; ".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5])
 
@@ -112,24 +115,45 @@ def test_csv_export_has_every_datapackage_table_with_its_columns_in_order(export
 def test_export_publishes_classifications_dates_and_areas(exported, bundled_directory):
     folder = exported["csv"]
     taxonomies = {row["name"] for row in read_csv(folder / "taxonomies.csv")}
-    assert {"Coordination level", "Age group", "Need", "Kind of support", "Service area"} <= taxonomies
+    assert {
+        "Coordination level",
+        "Age group",
+        "Need",
+        "Kind of support",
+        "Service area",
+    } <= taxonomies
     terms = {row["id"]: row for row in read_csv(folder / "taxonomy_terms.csv")}
     service_id = hsds_id("service", "family-links")
-    linked = [terms[a["taxonomy_term_id"]] for a in read_csv(folder / "attributes.csv")
-              if a["link_id"] == service_id]
+    linked = [
+        terms[a["taxonomy_term_id"]]
+        for a in read_csv(folder / "attributes.csv")
+        if a["link_id"] == service_id
+    ]
     named = {(term["taxonomy"], term["code"]) for term in linked}
-    assert {("Coordination level", "blended"), ("Coordination level", "administrative"),
-            ("Age group", "adult"), ("Kind of support", "formal"), ("Need", "housing")} <= named
+    assert {
+        ("Coordination level", "blended"),
+        ("Coordination level", "administrative"),
+        ("Age group", "adult"),
+        ("Kind of support", "formal"),
+        ("Need", "housing"),
+    } <= named
     service = next(r for r in read_csv(folder / "services.csv") if r["id"] == service_id)
     assert service["assured_date"] == "2011-09-01"
-    assert any(m["resource_id"] == service_id and m["last_action_type"] == "verified"
-               for m in read_csv(folder / "metadata.csv"))
-    areas = [row for row in read_csv(folder / "service_areas.csv") if row["service_id"] == service_id]
+    assert any(
+        m["resource_id"] == service_id and m["last_action_type"] == "verified"
+        for m in read_csv(folder / "metadata.csv")
+    )
+    areas = [
+        row for row in read_csv(folder / "service_areas.csv") if row["service_id"] == service_id
+    ]
     assert [row["name"] for row in areas] == ["Allegheny County"]
     extent = json.loads(areas[0]["extent"])
     assert extent["type"] in ("Polygon", "MultiPolygon") and areas[0]["extent_type"] == "geojson"
-    area_codes = {terms[a["taxonomy_term_id"]]["code"] for a in read_csv(folder / "attributes.csv")
-                  if a["link_id"] == areas[0]["id"]}
+    area_codes = {
+        terms[a["taxonomy_term_id"]]["code"]
+        for a in read_csv(folder / "attributes.csv")
+        if a["link_id"] == areas[0]["id"]
+    }
     assert area_codes == {"allegheny-county"}  # the area id, as the Service area term's code
 
 
@@ -210,7 +234,9 @@ def set_where(file: str, column: str, key: str, value: str):
             for row in rows:
                 if row[column] == key:
                     row[field] = value
+
         edit_csv(folder / table, edit)
+
     return change
 
 
@@ -227,22 +253,38 @@ def test_missing_table_writes_nothing_and_keeps_the_old_folder(hsds_csv, data_co
     assert {p.name: p.read_bytes() for p in data_copy.iterdir()} == before
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (set_where("services.csv:minimum_age", "id", FAMILY_LINKS, "twelve"),
-     'services.csv line 4: field "minimum_age": "twelve" is not a number; value dropped'),
-    (set_where("services.csv:assured_date", "id", FAMILY_LINKS, "last spring"),
-     'field "assured_date": "last spring" is not a date (YYYY-MM-DD); value dropped'),
-    (set_where("locations.csv:latitude", "id", LIBRARY, "north"),
-     'field "latitude": "north", "-79.9499" is not a point; coordinates dropped'),
-    (set_where("services.csv:organization_id", "id", FAMILY_LINKS, "no-such-org"),
-     'field "organization_id": matches no organization record; link ignored'),
-    (set_where("service_areas.csv:service_id", "service_id", FAMILY_LINKS, "nobody"),
-     'field "service_id": matches no service record; link ignored'),
-    (set_where("phones.csv:number", "service_id", hsds_id("service", "hsao"), "412-55"),
-     'phones.csv line 6: field "number": "412-55" has 5 digits'),
-])
-def test_bad_values_are_reported_per_record_and_the_rest_imports(hsds_csv, tmp_path, change,
-                                                                 message):
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            set_where("services.csv:minimum_age", "id", FAMILY_LINKS, "twelve"),
+            'services.csv line 4: field "minimum_age": "twelve" is not a number; value dropped',
+        ),
+        (
+            set_where("services.csv:assured_date", "id", FAMILY_LINKS, "last spring"),
+            'field "assured_date": "last spring" is not a date (YYYY-MM-DD); value dropped',
+        ),
+        (
+            set_where("locations.csv:latitude", "id", LIBRARY, "north"),
+            'field "latitude": "north", "-79.9499" is not a point; coordinates dropped',
+        ),
+        (
+            set_where("services.csv:organization_id", "id", FAMILY_LINKS, "no-such-org"),
+            'field "organization_id": matches no organization record; link ignored',
+        ),
+        (
+            set_where("service_areas.csv:service_id", "service_id", FAMILY_LINKS, "nobody"),
+            'field "service_id": matches no service record; link ignored',
+        ),
+        (
+            set_where("phones.csv:number", "service_id", hsds_id("service", "hsao"), "412-55"),
+            'phones.csv line 6: field "number": "412-55" has 5 digits',
+        ),
+    ],
+)
+def test_bad_values_are_reported_per_record_and_the_rest_imports(
+    hsds_csv, tmp_path, change, message
+):
     change(hsds_csv)
     report = import_hsds(hsds_csv, tmp_path / "data")
     assert report.written, report.summary()
@@ -255,16 +297,23 @@ def test_a_service_without_a_name_is_skipped_and_reported(hsds_csv, tmp_path):
     set_where("services.csv:name", "id", FAMILY_LINKS, "")(hsds_csv)
     report = import_hsds(hsds_csv, tmp_path / "data")
     assert report.written and report.skipped_services == 1
-    assert any('field "name": required value is missing; service skipped' in str(p)
-               for p in report.problems)
+    assert any(
+        'field "name": required value is missing; service skipped' in str(p)
+        for p in report.problems
+    )
     assert len(records(tmp_path / "data")[0]) == 22
 
 
 def test_json_with_wrong_types_reports_each_field(tmp_path):
-    service = {"id": str(uuid.uuid4()), "name": "Food Pantry", "status": "active",
-               "minimum_age": "eighteen", "description": ["not", "text"],
-               "organization": {"id": str(uuid.uuid4()), "name": "Pantry Org", "description": ""},
-               "phones": "412-555-0100"}
+    service = {
+        "id": str(uuid.uuid4()),
+        "name": "Food Pantry",
+        "status": "active",
+        "minimum_age": "eighteen",
+        "description": ["not", "text"],
+        "organization": {"id": str(uuid.uuid4()), "name": "Pantry Org", "description": ""},
+        "phones": "412-555-0100",
+    }
     (tmp_path / "service_full.json").write_text(json.dumps(service), encoding="utf-8")
     report = import_hsds(tmp_path / "service_full.json", tmp_path / "data")
     messages = [str(p) for p in report.problems]
@@ -288,11 +337,14 @@ def test_a_50_mb_file_is_refused_and_nothing_is_written(hsds_csv, tmp_path):
     assert list(tmp_path.glob(".data*")) == []  # no staging folder left behind
 
 
-@pytest.mark.parametrize(("write", "message"), [
-    (lambda p: p.write_text("{not json", encoding="utf-8"), "not valid JSON"),
-    (lambda p: p.write_text('{"version": "3.0"}', encoding="utf-8"), "missing table(s)"),
-    (lambda p: p.write_bytes(b"\xff\xfe"), "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    ("write", "message"),
+    [
+        (lambda p: p.write_text("{not json", encoding="utf-8"), "not valid JSON"),
+        (lambda p: p.write_text('{"version": "3.0"}', encoding="utf-8"), "missing table(s)"),
+        (lambda p: p.write_bytes(b"\xff\xfe"), "not valid JSON"),
+    ],
+)
 def test_unusable_json_writes_nothing(tmp_path, write, message):
     write(tmp_path / "feed.json")
     report = import_hsds(tmp_path / "feed.json", tmp_path / "data")
@@ -312,7 +364,9 @@ def test_import_refuses_a_folder_holding_other_work(exported, tmp_path):
 def test_import_into_a_data_folder_keeps_its_geo_files(exported, data_copy):
     report = import_hsds(exported["csv"], data_copy)
     assert report.written
-    assert (data_copy / "zip_points.csv").read_bytes() == (DEFAULT_DATA_DIR / "zip_points.csv").read_bytes()
+    assert (data_copy / "zip_points.csv").read_bytes() == (
+        DEFAULT_DATA_DIR / "zip_points.csv"
+    ).read_bytes()
 
 
 # -- the standard API ----------------------------------------------------------------------
@@ -320,20 +374,30 @@ def test_import_into_a_data_folder_keeps_its_geo_files(exported, data_copy):
 
 @pytest.fixture(scope="module")
 def hsds_client():
-    app = create_app({"TESTING": True, "DATA": str(DEFAULT_DATA_DIR), "RELOAD_SECONDS": 0,
-                      "INDEX_DIR": ":memory:", "RATE_LIMIT_PER_MINUTE": 0})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATA": str(DEFAULT_DATA_DIR),
+            "RELOAD_SECONDS": 0,
+            "INDEX_DIR": ":memory:",
+            "RATE_LIMIT_PER_MINUTE": 0,
+        }
+    )
     return app.test_client()
 
 
 @needs_spec
-@pytest.mark.parametrize(("url", "path"), [
-    ("/hsds/", "/"),
-    ("/hsds/services", "/services"),
-    ("/hsds/services?per_page=5&page=2", "/services"),
-    ("/hsds/services?search=library", "/services"),
-    ("/hsds/service_at_locations", "/service_at_locations"),
-    ("/hsds/service_at_locations?postcode=15213&proximity=3000", "/service_at_locations"),
-])
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("/hsds/", "/"),
+        ("/hsds/services", "/services"),
+        ("/hsds/services?per_page=5&page=2", "/services"),
+        ("/hsds/services?search=library", "/services"),
+        ("/hsds/service_at_locations", "/service_at_locations"),
+        ("/hsds/service_at_locations?postcode=15213&proximity=3000", "/service_at_locations"),
+    ],
+)
 def test_api_answers_match_the_openapi_definition(hsds_client, registry, url, path):
     response = hsds_client.get(url)
     assert response.status_code == 200
@@ -352,35 +416,48 @@ def test_one_service_is_fully_nested_and_matches_the_spec(hsds_client, registry)
 
 def test_services_page_wrapper_counts_pages(hsds_client):
     body = hsds_client.get("/hsds/services?per_page=10&page=3").get_json()
-    assert (body["total_items"], body["total_pages"], body["page_number"], body["size"]) == (23, 3, 3, 3)
+    assert (body["total_items"], body["total_pages"], body["page_number"], body["size"]) == (
+        23,
+        3,
+        3,
+        3,
+    )
     assert (body["first_page"], body["last_page"], body["empty"]) == (False, True, False)
 
 
 def test_services_filter_by_taxonomy_term(hsds_client):
     blended = hsds_id("taxonomy_term", "coordination-level", "blended")
     body = hsds_client.get(f"/hsds/services?taxonomy_term_id={blended}&per_page=100").get_json()
-    assert body["total_items"] == 12  # the brochure's agencies, all offering blended (reconstructed)
+    assert (
+        body["total_items"] == 12
+    )  # the brochure's agencies, all offering blended (reconstructed)
 
 
-@pytest.mark.parametrize(("query", "count"), [
-    ("postcode=15213", 1),  # Oakland: the library's service area holds it
-    ("postcode=15213&proximity=3000", 1),  # the library is about 1 km from the ZIP's centroid
-    ("postcode=15213&proximity=200", 0),
-    ("postcode=15001", 0),  # Aliquippa, outside the county
-])
+@pytest.mark.parametrize(
+    ("query", "count"),
+    [
+        ("postcode=15213", 1),  # Oakland: the library's service area holds it
+        ("postcode=15213&proximity=3000", 1),  # the library is about 1 km from the ZIP's centroid
+        ("postcode=15213&proximity=200", 0),
+        ("postcode=15001", 0),  # Aliquippa, outside the county
+    ],
+)
 def test_service_at_locations_filter_by_postcode_and_proximity(hsds_client, query, count):
     body = hsds_client.get(f"/hsds/service_at_locations?{query}").get_json()
     assert body["total_items"] == count
 
 
-@pytest.mark.parametrize(("url", "status", "message"), [
-    ("/hsds/services?page=0", 400, '"page" must be a whole number'),
-    ("/hsds/services?per_page=1000", 400, '"per_page" must be a whole number from 1 to 100'),
-    ("/hsds/services/not-a-service", 404, 'No service has the id "not-a-service"'),
-    ("/hsds/service_at_locations?proximity=500", 400, 'add "postcode"'),
-    ("/hsds/service_at_locations?postcode=15213&proximity=near", 400, "a distance in meters"),
-    ("/hsds/service_at_locations?postcode=abc", 400, "is not a ZIP code"),
-])
+@pytest.mark.parametrize(
+    ("url", "status", "message"),
+    [
+        ("/hsds/services?page=0", 400, '"page" must be a whole number'),
+        ("/hsds/services?per_page=1000", 400, '"per_page" must be a whole number from 1 to 100'),
+        ("/hsds/services/not-a-service", 404, 'No service has the id "not-a-service"'),
+        ("/hsds/service_at_locations?proximity=500", 400, 'add "postcode"'),
+        ("/hsds/service_at_locations?postcode=15213&proximity=near", 400, "a distance in meters"),
+        ("/hsds/service_at_locations?postcode=abc", 400, "is not a ZIP code"),
+    ],
+)
 def test_api_explains_bad_requests_in_json(hsds_client, url, status, message):
     response = hsds_client.get(url)
     assert response.status_code == status

@@ -52,11 +52,22 @@ def position_of(data, agency_id: str) -> int:
 # -- the backends ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("words", [["psychiatric"], ["pressley", "ridge"], ["bus", "passes"],
-                                   ["lawrenceville"], ["library"], ["nothingmatchesthis"]])
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["psychiatric"],
+        ["pressley", "ridge"],
+        ["bus", "passes"],
+        ["lawrenceville"],
+        ["library"],
+        ["nothingmatchesthis"],
+    ],
+)
 def test_both_backends_match_the_same_agencies(tmp_path, data, words):
-    found = [matched(open_index(tmp_path / name, backend_named(name), data), *words)
-             for name in BACKEND_NAMES]
+    found = [
+        matched(open_index(tmp_path / name, backend_named(name), data), *words)
+        for name in BACKEND_NAMES
+    ]
     assert all(result == found[0] for result in found)
 
 
@@ -130,8 +141,10 @@ def test_edited_data_files_rebuild_the_index_automatically(tmp_path, backend, da
     old = SearchEngine.build(load_data(data_copy), settings)
     assert old.search(SearchQuery(text="zebrafinch")).total == 0
     with (data_copy / "agencies.csv").open("a", encoding="utf-8") as handle:
-        handle.write("zebrafinch-club,Zebrafinch Club,informal,,,,,pittsburgh,recreation,,,,,,,,,"
-                     ",test row,,,\n")
+        handle.write(
+            "zebrafinch-club,Zebrafinch Club,informal,,,,,pittsburgh,recreation,,,,,,,,,"
+            ",test row,,,\n"
+        )
     new = SearchEngine.build(load_data(data_copy), settings)
     assert new.index.folder != old.index.folder
     assert [h.agency.id for h in new.search(SearchQuery(text="zebrafinch")).hits] == [
@@ -163,8 +176,10 @@ def test_a_deleted_index_folder_is_rebuilt_and_search_keeps_working(tmp_path, ba
 def test_a_truncated_index_file_is_rebuilt_before_it_is_read(tmp_path, backend, data):
     index = open_index(tmp_path, backend, data)
     before = matched(index, "library")
-    damaged = max((p for p in index.folder.rglob("*") if p.is_file()
-                   and p.name != "manifest.json"), key=lambda p: p.stat().st_size)
+    damaged = max(
+        (p for p in index.folder.rglob("*") if p.is_file() and p.name != "manifest.json"),
+        key=lambda p: p.stat().st_size,
+    )
     with damaged.open("r+b") as handle:
         handle.truncate(damaged.stat().st_size // 2)
     assert matched(index, "library") == before
@@ -236,12 +251,22 @@ def test_two_processes_keep_answering_while_a_third_rebuilds(tmp_path, backend):
     root, stop = tmp_path / "index", tmp_path / "stop"
     ready = [tmp_path / "ready-1", tmp_path / "ready-2"]
     env_python = [sys.executable, "-c"]
-    options = {"cwd": PROJECT_ROOT, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE,
-               "text": True, "env": {"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"}}
-    readers = [subprocess.Popen(env_python + [READER, str(root), backend.name, str(r), str(stop)],
-                                **options) for r in ready]
-    builder = subprocess.Popen(env_python + [BUILDER, str(root), backend.name, str(stop),
-                                             *map(str, ready)], **options)
+    options = {
+        "cwd": PROJECT_ROOT,
+        "stdout": subprocess.PIPE,
+        "stderr": subprocess.PIPE,
+        "text": True,
+        "env": {"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"},
+    }
+    readers = [
+        subprocess.Popen(
+            env_python + [READER, str(root), backend.name, str(r), str(stop)], **options
+        )
+        for r in ready
+    ]
+    builder = subprocess.Popen(
+        env_python + [BUILDER, str(root), backend.name, str(stop), *map(str, ready)], **options
+    )
     try:
         _, builder_errors = builder.communicate(timeout=120)
         outputs = [reader.communicate(timeout=120) for reader in readers]

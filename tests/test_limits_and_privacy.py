@@ -23,8 +23,15 @@ def test_token_bucket_allows_a_burst_then_asks_to_wait():
 
 
 def test_api_rate_limit_answers_429_with_retry_after():
-    app = create_app({"TESTING": True, "DATA": str(DEFAULT_DATA_DIR), "RELOAD_SECONDS": 0,
-                      "RATE_LIMIT_PER_MINUTE": 60, "RATE_LIMIT_BURST": 2})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATA": str(DEFAULT_DATA_DIR),
+            "RELOAD_SECONDS": 0,
+            "RATE_LIMIT_PER_MINUTE": 60,
+            "RATE_LIMIT_BURST": 2,
+        }
+    )
     client = app.test_client()
     statuses = [client.get("/api/v1/agencies/hsao").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
@@ -51,13 +58,26 @@ def test_logs_never_hold_the_place_needs_or_words_a_person_typed(caplog):
     def crash():  # an unexpected error while handling sensitive arguments
         raise RuntimeError(f"boom {MARKER}")
 
-    params = {"near": f"15213 {MARKER}", "q": f"psychiatrist {MARKER}", "need": MARKER,
-              "age": "child", "years": "9"}
-    for path in ("/", "/api/v1/match", "/api/v1/search", "/api/v1/locate", "/coverage",
-                 "/test-crash", "/agencies/" + MARKER):
+    params = {
+        "near": f"15213 {MARKER}",
+        "q": f"psychiatrist {MARKER}",
+        "need": MARKER,
+        "age": "child",
+        "years": "9",
+    }
+    for path in (
+        "/",
+        "/api/v1/match",
+        "/api/v1/search",
+        "/api/v1/locate",
+        "/coverage",
+        "/test-crash",
+        "/agencies/" + MARKER,
+    ):
         client.get(path, query_string=params)
-    text = "\n".join(record.getMessage() + str(record.args) + str(record.exc_text)
-                     for record in caplog.records)
+    text = "\n".join(
+        record.getMessage() + str(record.args) + str(record.exc_text) for record in caplog.records
+    )
     assert MARKER not in text
     assert "RuntimeError" in text  # the error itself is still logged, without its arguments
 

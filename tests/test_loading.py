@@ -25,9 +25,15 @@ def append_row(folder: Path, filename: str, row: str) -> int:
 def agency_line(**values: str) -> str:
     """A valid agencies.csv line with some columns changed."""
     row = {
-        "id": "sample-agency", "name": "Sample Agency (invented test row)", "kind": "formal",
-        "levels": "administrative", "age_groups": "adult", "areas": "allegheny-county",
-        "needs": "housing", "phones": "412-555-0100", "source": "test fixture",
+        "id": "sample-agency",
+        "name": "Sample Agency (invented test row)",
+        "kind": "formal",
+        "levels": "administrative",
+        "age_groups": "adult",
+        "areas": "allegheny-county",
+        "needs": "housing",
+        "phones": "412-555-0100",
+        "source": "test fixture",
         "verified_on": "2020-01-01",
     }
     row.update(values)
@@ -60,7 +66,9 @@ def test_every_record_says_where_it_came_from_and_reconstructions_are_marked():
 
 def brochure_listing(text: str) -> list[tuple[str, str, str]]:
     """(name, phone, location line) in brochure order, read from the seed text."""
-    agencies_part = text.split("Select Universal Adult")[1].split("SERVICE COORDINATION AGENCY LOCATION")[0]
+    agencies_part = text.split("Select Universal Adult")[1].split(
+        "SERVICE COORDINATION AGENCY LOCATION"
+    )[0]
     pairs = re.findall(r"\n([^\n]+?)\s*\n((?:1-)?\d{3}-?\s?\d{3}-\d{4})", agencies_part)
     locations_part = text.split("ADMIN\nCHILD")[1]
     locations = [line.strip() for line in locations_part.splitlines() if line.strip()]
@@ -92,7 +100,11 @@ def test_brochure_agencies_phones_and_service_areas_are_all_there(brochure_text)
         (dict(verified_on="2999-01-01"), "verified_on", "2999-01-01 is in the future"),
         (dict(verified_on="last spring"), "verified_on", "is not a date; use YYYY-MM-DD"),
         (dict(name=""), "name", "required value is missing"),
-        (dict(levels="intensive"), "levels", 'unknown value "intensive"; expected blended, administrative'),
+        (
+            dict(levels="intensive"),
+            "levels",
+            'unknown value "intensive"; expected blended, administrative',
+        ),
         (dict(age_groups="teen"), "age_groups", 'unknown value "teen"; expected adult, child'),
         (dict(kind="charity"), "kind", 'unknown kind "charity"'),
         (dict(min_age="18", max_age="5"), "max_age", "max_age 5 is below min_age 18"),
@@ -113,7 +125,9 @@ def test_broken_agency_row_is_reported_and_others_load(data_copy, row, column, m
 
 
 def test_valid_extra_row_loads_with_typed_values(data_copy):
-    append_row(data_copy, "agencies.csv", agency_line(phones="(412) 555 0100;1 800 555 0199", min_age="18"))
+    append_row(
+        data_copy, "agencies.csv", agency_line(phones="(412) 555 0100;1 800 555 0199", min_age="18")
+    )
     data = load_data(data_copy)
     assert data.problems == ()
     sample = next(a for a in data.agencies if a.id == "sample-agency")
@@ -171,7 +185,9 @@ def test_missing_file_is_fatal_not_a_traceback(data_copy):
 def test_unknown_column_is_reported_and_ignored(data_copy):
     path = data_copy / "needs.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
-    path.write_text("\n".join([lines[0] + ",colour"] + [line + ",blue" for line in lines[1:]]) + "\n")
+    path.write_text(
+        "\n".join([lines[0] + ",colour"] + [line + ",blue" for line in lines[1:]]) + "\n"
+    )
     data = load_data(data_copy)
     assert [(p.column, p.action) for p in data.problems] == [("colour", "column ignored")]
     assert not data.rejected_rows
@@ -181,8 +197,16 @@ def test_unknown_column_is_reported_and_ignored(data_copy):
     ("row", "column", "message"),
     [
         ("nowhere,Nowhere,atlantis,15213,,test,", "parent", 'unknown parent "atlantis"'),
-        ("bad-zip,Bad Zip,allegheny-county,1521,,test,", "zips", '"1521" is not a 5-digit ZIP code'),
-        ("stray,Stray,allegheny-county,15213,15217,test,", "straddling_zips", "not among the area's zips"),
+        (
+            "bad-zip,Bad Zip,allegheny-county,1521,,test,",
+            "zips",
+            '"1521" is not a 5-digit ZIP code',
+        ),
+        (
+            "stray,Stray,allegheny-county,15213,15217,test,",
+            "straddling_zips",
+            "not among the area's zips",
+        ),
     ],
 )
 def test_broken_region_row_is_reported(data_copy, row, column, message):

@@ -509,16 +509,21 @@ def test_long_result_lists_are_paged_with_a_show_more_link(data_copy):
     # 30 invented county-wide agencies: more than one page of results.
     with (data_copy / "agencies.csv").open("a", encoding="utf-8") as handle:
         for n in range(30):
-            handle.write(f"sample-{n},Sample Agency {n} (invented),formal,blended,adult,,,"
-                         f"allegheny-county,housing,,,,,,,,,,test fixture,,,\n")
-    client = create_app({"TESTING": True, "DATA": str(data_copy), "RELOAD_SECONDS": 0,
-                         "INDEX_DIR": ":memory:"}).test_client()
+            handle.write(
+                f"sample-{n},Sample Agency {n} (invented),formal,blended,adult,,,"
+                f"allegheny-county,housing,,,,,,,,,,test fixture,,,\n"
+            )
+    client = create_app(
+        {"TESTING": True, "DATA": str(data_copy), "RELOAD_SECONDS": 0, "INDEX_DIR": ":memory:"}
+    ).test_client()
     first = client.get("/", query_string={"near": "15213", "age": "adult"}).get_data(as_text=True)
     assert first.count('class="agency-card') <= 20 + 20  # chosen page + community supports page
     assert "Show 13 more of 33" in first  # 30 samples + 3 brochure agencies serving adults there
     second = client.get("/", query_string={"near": "15213", "age": "adult", "page": "2"})
     assert second.get_data(as_text=True).count("Sample Agency") > first.count("Sample Agency")
-    api = client.get("/api/v1/match", query_string={"near": "15213", "age": "adult", "page": "2",
-                                                    "page_size": "10"}).get_json()
+    api = client.get(
+        "/api/v1/match",
+        query_string={"near": "15213", "age": "adult", "page": "2", "page_size": "10"},
+    ).get_json()
     assert api["page"] == 2 and api["page_size"] == 10 and len(api["agencies"]) == 10
     assert api["total_agencies"] == 33

@@ -18,9 +18,11 @@ WPIC = "western-psychiatric-institute-and-clinic"  # the one agency listing Oakl
 @pytest.fixture(scope="module", params=BACKENDS)
 def directory(request, tmp_path_factory) -> Directory:
     """The bundled data with its own index folder, once per backend."""
-    settings = {"SEARCH_BACKEND": request.param,
-                "INDEX_DIR": str(tmp_path_factory.mktemp(f"index-{request.param}")),
-                "GEOCODER": "offline"}
+    settings = {
+        "SEARCH_BACKEND": request.param,
+        "INDEX_DIR": str(tmp_path_factory.mktemp(f"index-{request.param}")),
+        "GEOCODER": "offline",
+    }
     return Directory.from_data(load_data(DEFAULT_DATA_DIR), settings)
 
 
@@ -60,13 +62,16 @@ def test_psychiatrist_for_my_daughter_prefers_agencies_serving_children_over_adu
     assert order.index("allegheny-childrens-initiative") < order.index("hsao")  # hsao: adults
 
 
-@pytest.mark.parametrize(("text", "need"), [
-    ("rent", "housing"),
-    ("SSI appeal", "benefits"),
-    ("psychiatrist", "mental-health"),
-    ("bus pass", "transportation"),
-    ("my son needs a GED", "education"),
-])
+@pytest.mark.parametrize(
+    ("text", "need"),
+    [
+        ("rent", "housing"),
+        ("SSI appeal", "benefits"),
+        ("psychiatrist", "mental-health"),
+        ("bus pass", "transportation"),
+        ("my son needs a GED", "education"),
+    ],
+)
 def test_synonyms_from_needs_csv_find_every_agency_serving_the_need(directory, text, need):
     results = run(directory, text=text)
     assert need in results.needs_named
@@ -86,12 +91,15 @@ def test_name_words_find_the_agency(directory):
 # -- typos -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("typed", "meant", "need"), [
-    ("psychiatist", "psychiatrist", "mental-health"),
-    ("benfits", "benefits", "benefits"),
-    ("housnig", "housing", "housing"),
-    ("psychiatirst for my dauhgter", "psychiatrist for my daughter", "mental-health"),
-])
+@pytest.mark.parametrize(
+    ("typed", "meant", "need"),
+    [
+        ("psychiatist", "psychiatrist", "mental-health"),
+        ("benfits", "benefits", "benefits"),
+        ("housnig", "housing", "housing"),
+        ("psychiatirst for my dauhgter", "psychiatrist for my daughter", "mental-health"),
+    ],
+)
 def test_typos_are_tolerated_and_offered_as_did_you_mean(directory, typed, meant, need):
     results = run(directory, text=typed)
     assert results.did_you_mean == meant
@@ -112,12 +120,51 @@ def test_words_nobody_uses_find_nothing_rather_than_everything(directory):
 # -- hostile input ---------------------------------------------------------------------
 
 HOSTILE = [
-    '"', "'", '"unbalanced', "AND(", "AND( ((", "OR", "NOT rent", "*", "rent*", "?", "~2",
-    "((((", "))))", "[", "]", "{", "}", "[1 TO 5]", "name:rent", "+rent -help", "rent^10",
-    "\\", "/regex/", "x" * 10_000, "rent " * 3_000, "🙂", "🙂🙂 housing 🏠", "\x00",
+    '"',
+    "'",
+    '"unbalanced',
+    "AND(",
+    "AND( ((",
+    "OR",
+    "NOT rent",
+    "*",
+    "rent*",
+    "?",
+    "~2",
+    "((((",
+    "))))",
+    "[",
+    "]",
+    "{",
+    "}",
+    "[1 TO 5]",
+    "name:rent",
+    "+rent -help",
+    "rent^10",
+    "\\",
+    "/regex/",
+    "x" * 10_000,
+    "rent " * 3_000,
+    "🙂",
+    "🙂🙂 housing 🏠",
+    "\x00",
     "rent\x00help",
-    "\x1b[31mrent", "\u202erent", "\ud800", "\u0000\u0007\u007f", "ｒｅｎｔ", "", " ", "\t\n",
-    "a" * 41, "ĉu loĝejo", "住房", "-", "&&", "||", "!", ":",
+    "\x1b[31mrent",
+    "\u202erent",
+    "\ud800",
+    "\u0000\u0007\u007f",
+    "ｒｅｎｔ",
+    "",
+    " ",
+    "\t\n",
+    "a" * 41,
+    "ĉu loĝejo",
+    "住房",
+    "-",
+    "&&",
+    "||",
+    "!",
+    ":",
 ]
 
 
@@ -146,9 +193,12 @@ def test_overlong_text_is_cut_not_rejected(directory):
 def test_empty_text_with_filters_lists_every_match_by_name(directory):
     results = run(directory, levels=("blended",), age_groups=("child",))
     expected = sorted(
-        (a for a in directory.agencies
-         if any(lv.value == "blended" for lv in a.levels)
-         and any(g.value == "child" for g in a.age_groups)),
+        (
+            a
+            for a in directory.agencies
+            if any(lv.value == "blended" for lv in a.levels)
+            and any(g.value == "child" for g in a.age_groups)
+        ),
         key=lambda a: a.name.casefold(),
     )
     assert ids(results) == [a.id for a in expected]
@@ -181,22 +231,35 @@ def test_area_filter_on_a_small_area_excludes_neighbouring_small_areas(directory
 
 def test_values_within_one_filter_combine_with_or(directory):
     both = run(directory, areas=("oakland", "bridgeville")).total
-    assert both > max(run(directory, areas=("oakland",)).total,
-                      run(directory, areas=("bridgeville",)).total) - 1
+    assert (
+        both
+        > max(
+            run(directory, areas=("oakland",)).total, run(directory, areas=("bridgeville",)).total
+        )
+        - 1
+    )
     assert WPIC in ids(run(directory, areas=("oakland", "bridgeville")))
 
 
-@pytest.mark.parametrize("chosen", [
-    {},
-    {"levels": ("blended",)},
-    {"text": "housing", "age_groups": ("child",)},
-    {"areas": ("mon-valley",), "kinds": ("formal",)},
-    {"needs": ("transportation",)},
-])
+@pytest.mark.parametrize(
+    "chosen",
+    [
+        {},
+        {"levels": ("blended",)},
+        {"text": "housing", "age_groups": ("child",)},
+        {"areas": ("mon-valley",), "kinds": ("formal",)},
+        {"needs": ("transportation",)},
+    ],
+)
 def test_each_facet_count_is_the_total_that_choosing_it_would_give(directory, chosen):
     results = run(directory, **chosen)
-    field_of = {"kind": "kinds", "level": "levels", "age_group": "age_groups", "area": "areas",
-                "need": "needs"}
+    field_of = {
+        "kind": "kinds",
+        "level": "levels",
+        "age_group": "age_groups",
+        "area": "areas",
+        "need": "needs",
+    }
     for facet, counts in results.facets.items():
         for value, count in counts.items():
             narrowed = dict(chosen, **{field_of[facet]: (value,)})
@@ -247,26 +310,37 @@ def test_a_place_that_cannot_be_found_is_a_value_error_with_words(directory):
 
 
 def test_from_args_reads_repeated_and_comma_separated_filters(directory):
-    args = MultiDict([("q", "rent"), ("need", "housing"), ("need", "benefits,food"),
-                      ("level", "Blended"), ("page", "2"), ("page_size", "5")])
+    args = MultiDict(
+        [
+            ("q", "rent"),
+            ("need", "housing"),
+            ("need", "benefits,food"),
+            ("level", "Blended"),
+            ("page", "2"),
+            ("page_size", "5"),
+        ]
+    )
     query = SearchQuery.from_args(args, directory)
     assert query.needs == ("housing", "benefits", "food")
     assert query.levels == ("blended",) and query.page == 2 and query.page_size == 5
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    ({"level": "intensive"}, 'Unknown level "intensive". Choose blended or administrative.'),
-    ({"age_group": "teen"}, 'Unknown age group "teen". Choose adult or child.'),
-    ({"kind": "other"}, 'Unknown kind "other"'),
-    ({"area": "atlantis"}, 'Unknown area "atlantis"'),
-    ({"need": "unicorns"}, 'Unknown need "unicorns"'),
-    ({"area": "'; DROP"}, "is not a area code"),
-    ({"page": "two"}, 'page must be a whole number, not "two"'),
-    ({"page": "0"}, "page must be between 1 and"),
-    ({"page_size": "100000"}, "page size must be between 1 and 100"),
-    ({"sort": "random"}, 'Unknown sort "random"'),
-    ({"sort": "distance"}, 'Sorting by distance needs a place'),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"level": "intensive"}, 'Unknown level "intensive". Choose blended or administrative.'),
+        ({"age_group": "teen"}, 'Unknown age group "teen". Choose adult or child.'),
+        ({"kind": "other"}, 'Unknown kind "other"'),
+        ({"area": "atlantis"}, 'Unknown area "atlantis"'),
+        ({"need": "unicorns"}, 'Unknown need "unicorns"'),
+        ({"area": "'; DROP"}, "is not a area code"),
+        ({"page": "two"}, 'page must be a whole number, not "two"'),
+        ({"page": "0"}, "page must be between 1 and"),
+        ({"page_size": "100000"}, "page size must be between 1 and 100"),
+        ({"sort": "random"}, 'Unknown sort "random"'),
+        ({"sort": "distance"}, "Sorting by distance needs a place"),
+    ],
+)
 def test_bad_filter_values_are_bad_input_saying_what_to_do(directory, args, message):
     with pytest.raises(BadInput) as caught:
         SearchQuery.from_args(args, directory)
@@ -274,8 +348,7 @@ def test_bad_filter_values_are_bad_input_saying_what_to_do(directory, args, mess
 
 
 def test_query_round_trips_through_its_args(directory):
-    query = SearchQuery(text="rent", levels=("blended",), areas=("oakland",), page=2,
-                        page_size=5)
+    query = SearchQuery(text="rent", levels=("blended",), areas=("oakland",), page=2, page_size=5)
     assert SearchQuery.from_args(query.to_args(), directory) == query
 
 

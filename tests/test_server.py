@@ -54,10 +54,15 @@ def server(tmp_path):
     port = free_port()
     log = tmp_path / "server.log"
     env = {key: value for key, value in os.environ.items() if not key.startswith("DIRECTORY_")}
-    env.update(SLOW_STARTED_FILE=str(tmp_path / "slow-started"), SLOW_SECONDS="2",
-               DIRECTORY_INDEX_DIR=str(tmp_path / "index"), PYTHONPATH=str(ROOT))
-    argv = gunicorn_argv("127.0.0.1", port, 2, "slow_app:make()", "--pythonpath",
-                         str(ROOT / "tests" / "apps"))
+    env.update(
+        SLOW_STARTED_FILE=str(tmp_path / "slow-started"),
+        SLOW_SECONDS="2",
+        DIRECTORY_INDEX_DIR=str(tmp_path / "index"),
+        PYTHONPATH=str(ROOT),
+    )
+    argv = gunicorn_argv(
+        "127.0.0.1", port, 2, "slow_app:make()", "--pythonpath", str(ROOT / "tests" / "apps")
+    )
     with log.open("wb") as out:
         process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -75,7 +80,9 @@ def test_sigterm_lets_in_flight_requests_finish_and_logs_hold_no_query(server):
     assert get(f"{base}/?near=15213+{MARKER}&q={MARKER}&need=housing")[0] == 200
     assert get(f"{base}/api/v1/agencies/hsao?near={MARKER}")[0] == 200
     result: dict = {}
-    request = threading.Thread(target=lambda: result.update(zip(("status", "body"), get(base + "/slow"))))
+    request = threading.Thread(
+        target=lambda: result.update(zip(("status", "body"), get(base + "/slow")))
+    )
     request.start()
     deadline = time.monotonic() + 30
     while not started.exists() and time.monotonic() < deadline:
@@ -93,11 +100,21 @@ def test_sigterm_lets_in_flight_requests_finish_and_logs_hold_no_query(server):
 def start_server(data: Path, index: Path, log: Path) -> tuple[str, subprocess.Popen]:
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("DIRECTORY_")}
-    env.update(DIRECTORY_DATA=str(data), DIRECTORY_INDEX_DIR=str(index), PYTHONPATH=str(ROOT),
-               DIRECTORY_RELOAD_SECONDS="0.2", DIRECTORY_RATE_LIMIT_PER_MINUTE="0")
+    env.update(
+        DIRECTORY_DATA=str(data),
+        DIRECTORY_INDEX_DIR=str(index),
+        PYTHONPATH=str(ROOT),
+        DIRECTORY_RELOAD_SECONDS="0.2",
+        DIRECTORY_RATE_LIMIT_PER_MINUTE="0",
+    )
     with log.open("wb") as out:
-        process = subprocess.Popen(gunicorn_argv("127.0.0.1", port, 1), cwd=ROOT, env=env,
-                                   stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            gunicorn_argv("127.0.0.1", port, 1),
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     wait_until_up(base, process)
     return base, process
@@ -110,17 +127,28 @@ def test_two_servers_share_one_index_while_it_is_rebuilt(data_copy, tmp_path):
     index = tmp_path / "index"
     env = {key: value for key, value in os.environ.items() if not key.startswith("DIRECTORY_")}
     env["PYTHONPATH"] = str(ROOT)
-    build = [sys.executable, "-m", "directory", "build-index", "--data", str(data_copy),
-             "--out", str(index)]
+    build = [
+        sys.executable,
+        "-m",
+        "directory",
+        "build-index",
+        "--data",
+        str(data_copy),
+        "--out",
+        str(index),
+    ]
     subprocess.run(build, cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
     servers = [start_server(data_copy, index, tmp_path / f"server{n}.log") for n in (1, 2)]
     try:
         # A new data version: the rebuild runs while both servers keep answering searches.
         path = data_copy / "agencies.csv"
-        path.write_text(path.read_text(encoding="utf-8").replace("Pressley Ridge", "Pressley Ridge Renamed"),
-                        encoding="utf-8")
-        rebuild = subprocess.Popen(build, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+        path.write_text(
+            path.read_text(encoding="utf-8").replace("Pressley Ridge", "Pressley Ridge Renamed"),
+            encoding="utf-8",
+        )
+        rebuild = subprocess.Popen(
+            build, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         answers = []
         deadline = time.monotonic() + 120
         while (rebuild.poll() is None or len(answers) < 20) and time.monotonic() < deadline:
@@ -128,14 +156,18 @@ def test_two_servers_share_one_index_while_it_is_rebuilt(data_copy, tmp_path):
                 status, body = get(f"{base}/api/v1/search?q=psychiatrist")
                 answers.append((status, json.loads(body)["total"] if status == 200 else body))
         assert rebuild.wait(timeout=120) == 0
-        assert answers and all(status == 200 and total > 0 for status, total in answers), answers[:5]
+        assert answers and all(status == 200 and total > 0 for status, total in answers), answers[
+            :5
+        ]
         # Both servers move to the new version on their own, with no restart.
         for base, _ in servers:
             found = []
             deadline = time.monotonic() + 60
             while not found and time.monotonic() < deadline:
                 status, body = get(f"{base}/api/v1/search?q=renamed")
-                found = [hit for hit in json.loads(body).get("agencies", []) if "Renamed" in str(hit)]
+                found = [
+                    hit for hit in json.loads(body).get("agencies", []) if "Renamed" in str(hit)
+                ]
             assert found, f"{base} never served the new data"
     finally:
         for _, process in servers:
