@@ -10,7 +10,7 @@ from flask import Blueprint, jsonify, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from .coverage import coverage as coverage_of
-from .errors import DirectoryError, NotFound
+from .errors import DirectoryError
 from .findhelp import find_help
 from .forms import CoverageQuery, FindHelpForm
 from .matching import MatchQuery
@@ -61,11 +61,7 @@ def search():
 @bp.get("/agencies/<agency_id>")
 def agency(agency_id: str):
     directory = current_directory()
-    found = directory.agencies_by_id.get(agency_id)
-    if found is None:
-        raise NotFound(
-            f'No agency or support has the id "{agency_id[:80]}".', code="unknown_agency"
-        )
+    found = directory.agency(agency_id)
     return jsonify(agency_json(found, directory))
 
 

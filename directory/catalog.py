@@ -102,6 +102,17 @@ class Directory:
         dates = [a.verified_on for a in self.data.agencies if a.verified_on]
         return (min(dates), max(dates)) if dates else (None, None)
 
+    def agency(self, agency_id: str) -> Agency:
+        """The agency or support with this id; NotFound (a 404 with words) when there is none."""
+        from .errors import NotFound
+
+        found = self.agencies_by_id.get(agency_id)
+        if found is None:
+            raise NotFound(
+                f'No agency or support has the id "{agency_id[:80]}".', code="unknown_agency"
+            )
+        return found
+
     def area_name(self, area_id: str) -> str:
         area = self.areas_by_id.get(area_id)
         return area.name if area else area_id

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from .catalog import Directory
 from .errors import BadInput
-from .records import AgeGroup, Level
+from .records import AgeGroup, Level, parse_choice
 from .screening import QUESTIONS
 
 FIND_HELP_FIELDS = ("near", "age", "years", "need", "level", "q", *QUESTIONS)
@@ -103,8 +103,8 @@ class CoverageQuery:
 
     @classmethod
     def from_args(cls, args, directory: Directory) -> CoverageQuery:
-        level = _enum(Level, _one(args, "level"), "level", "blended or administrative")
-        age_group = _enum(AgeGroup, _one(args, "age"), "age", "adult or child")
+        level = parse_choice(Level, _one(args, "level"), "level", "blended or administrative")
+        age_group = parse_choice(AgeGroup, _one(args, "age"), "age", "adult or child")
         need = _one(args, "need") or None
         if need is not None and need not in directory.needs_by_code:
             known = ", ".join(sorted(directory.needs_by_code))
@@ -127,17 +127,6 @@ class CoverageQuery:
         if self.need:
             what += f", helping with {directory.needs_by_code[self.need].label.lower()}"
         return what
-
-
-def _enum(enum_type, value: str, name: str, expected: str):
-    if not value:
-        return None
-    try:
-        return enum_type(value.lower())
-    except ValueError:
-        raise BadInput(
-            f'Unknown {name} "{value[:40]}"; use {expected}.', code=f"bad_{name}"
-        ) from None
 
 
 def label_list(labels: Iterable[str]) -> str:

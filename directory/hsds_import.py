@@ -40,6 +40,8 @@ from .hsds import (
     write_folder,
 )
 from .loading import (
+    AGENCY_HEADER,
+    DATA_FILES,
     MAX_AGE,
     MAX_FIELD_CHARS,
     NEED_COLUMNS,
@@ -55,33 +57,8 @@ from .records import AgeGroup, Kind, Level, Need, format_phone
 
 MAX_FILE_BYTES = 32 * 1024 * 1024  # per source file; a county's whole feed is far smaller
 REQUIRED_TABLES = ("service", "organization")
-AGENCY_HEADER = (
-    "id",
-    "name",
-    "kind",
-    "levels",
-    "age_groups",
-    "min_age",
-    "max_age",
-    "areas",
-    "needs",
-    "phones",
-    "address",
-    "latitude",
-    "longitude",
-    "website",
-    "how_to_refer",
-    "eligibility",
-    "languages",
-    "description",
-    "source",
-    "verified_on",
-    "reconstructed",
-    "notes",
-)
 REGION_HEADER = REGION_COLUMNS["required"] + REGION_COLUMNS["optional"]
 NEED_HEADER = NEED_COLUMNS["required"] + NEED_COLUMNS["optional"]
-DATA_FILES = {"agencies.csv", "regions.csv", "needs.csv"}
 SKIPPED_STATUSES = ("inactive", "defunct")
 
 # Which table a foreign-key column points at.
@@ -1433,7 +1410,7 @@ def _write(converted: Converted, out_dir: Path) -> tuple[int, int, int]:
         counts.extend((len(data.agencies), len(data.areas), len(data.needs)))
 
     try:
-        write_folder(out_dir, fill, DATA_FILES, keep_others=True)
+        write_folder(out_dir, fill, set(DATA_FILES), keep_others=True)
     except (FileExistsError, OSError) as error:
         raise Fatal(
             ImportProblem(str(out_dir), "", None, "", str(error), "nothing written", True)

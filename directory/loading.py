@@ -56,6 +56,31 @@ REGION_COLUMNS = {
     "required": ("id", "name", "parent", "zips"),
     "optional": ("straddling_zips", "source", "notes"),
 }
+# The order agencies.csv is written in (the bundled file, exports and imports).
+AGENCY_HEADER = (
+    "id",
+    "name",
+    "kind",
+    "levels",
+    "age_groups",
+    "min_age",
+    "max_age",
+    "areas",
+    "needs",
+    "phones",
+    "address",
+    "latitude",
+    "longitude",
+    "website",
+    "how_to_refer",
+    "eligibility",
+    "languages",
+    "description",
+    "source",
+    "verified_on",
+    "reconstructed",
+    "notes",
+)
 NEED_COLUMNS = {
     "required": ("code", "label", "description"),
     "optional": ("synonyms", "open_eligibility"),

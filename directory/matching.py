@@ -10,7 +10,7 @@ import numpy as np
 from geo.distance import haversine_km
 
 from .catalog import Directory
-from .records import AgeGroup, Agency, Kind, Level
+from .records import AgeGroup, Agency, Kind, Level, parse_choice
 
 NEAR_KM = (
     15.0  # informal supports with a point this close count as "nearby" even outside their areas
@@ -389,8 +389,8 @@ class MatchQuery:
                 f"Enter a ZIP code, town, neighbourhood or address in {directory.region_name}.",
                 code="missing_place",
             )
-        age_group = _enum_arg(AgeGroup, one("age"), "age", "adult or child")
-        level = _enum_arg(Level, one("level"), "level", "blended or administrative")
+        age_group = parse_choice(AgeGroup, one("age"), "age", "adult or child")
+        level = parse_choice(Level, one("level"), "level", "blended or administrative")
         years = None
         if one("years"):
             try:
@@ -443,16 +443,3 @@ def _whole(value: str, what: str, low: int, high: int) -> int:
     if not low <= number <= high:
         raise BadInput(f"{what} must be a whole number from {low} to {high}.", code="bad_page")
     return number
-
-
-def _enum_arg(enum_type, value: str, name: str, expected: str):
-    from .errors import BadInput
-
-    if not value:
-        return None
-    try:
-        return enum_type(value.lower())
-    except ValueError:
-        raise BadInput(
-            f'Unknown {name} "{value[:40]}"; use {expected}.', code=f"bad_{name}"
-        ) from None

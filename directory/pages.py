@@ -20,7 +20,7 @@ from flask import (
 from geo.places import PlaceNotFound
 
 from .coverage import COMBOS, combo_key, coverage, flag_for
-from .errors import BadInput, NotFound
+from .errors import BadInput
 from .findhelp import find_help
 from .forms import CoverageQuery, FindHelpForm
 from .matching import MatchQuery
@@ -82,11 +82,7 @@ def _field_for(error: Exception) -> str:
 @bp.get("/agencies/<agency_id>")
 def agency(agency_id: str):
     directory = current_directory()
-    found = directory.agencies_by_id.get(agency_id)
-    if found is None:
-        raise NotFound(
-            f'No agency or support has the id "{agency_id[:80]}".', code="unknown_agency"
-        )
+    found = directory.agency(agency_id)
     picture = map_picture(directory.atlas.areas_drawing())
     shown = {area.area_id for area in picture.areas}
     marked = frozenset(found.area_ids) & shown

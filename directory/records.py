@@ -146,6 +146,21 @@ class LoadProblem:
         }
 
 
+def parse_choice(enum_type: type[enum.Enum], value: str, name: str, expected: str):
+    """A closed-vocabulary value a person or client typed ("Blended" -> Level.BLENDED); empty
+    means not chosen; anything else is BadInput with the words to use."""
+    from .errors import BadInput
+
+    if not value:
+        return None
+    try:
+        return enum_type(value.lower())
+    except ValueError:
+        raise BadInput(
+            f'Unknown {name} "{value[:40]}"; use {expected}.', code=f"bad_{name}"
+        ) from None
+
+
 # Phones: one place for parsing and formatting. N11 service codes (211, 988) are real numbers.
 SERVICE_CODES = frozenset({"211", "311", "511", "711", "811", "911", "988"})
 _NON_DIGITS = re.compile(r"\D")
