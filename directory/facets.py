@@ -317,18 +317,23 @@ class FilterSets:
         rest = positions[~has_point]
         if rest.size:
             by_area = np.full(rest.size, np.inf)
+            far = np.ones(rest.size, dtype=bool)
             if locality is not None:
-                by_area[locality[rest] > 0] = 0.0
-            if area_km is not None:
+                far = locality[rest] == 0  # covering the place: 0 km, no area walk needed
+                by_area[~far] = 0.0
+            if area_km is not None and far.any():
+                away = rest[far]
                 pair_position, pair_area = self.listed_pairs
                 slot = np.full(len(lats), -1, dtype=np.int64)
-                slot[rest] = np.arange(rest.size)
+                slot[away] = np.arange(away.size)
                 wanted = slot[pair_position] >= 0
                 areas = pair_area[wanted]
                 km = np.full(len(self.links.order), np.inf)
                 for area in np.unique(areas).tolist():
                     km[area] = area_km(lat, lon, self.links.order[area])
-                np.minimum.at(by_area, slot[pair_position[wanted]], km[areas])
+                away_km = np.full(away.size, np.inf)
+                np.minimum.at(away_km, slot[pair_position[wanted]], km[areas])
+                by_area[far] = away_km
             result[~has_point] = by_area
         return result
 
