@@ -145,6 +145,7 @@ class Directory:
             "loaded_at": self.loaded_at.isoformat(timespec="seconds"),
             "summary": summary(self.data),
             "problems": [problem.to_json() for problem in self.data.problems],
+            "geo_problems": list(self.atlas.problems),
         }
 
 

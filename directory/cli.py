@@ -78,14 +78,19 @@ def emit_json(payload: object) -> None:
 @main.command("check-data")
 @data_option
 def check_data() -> None:
-    """Validate the data folder; exit 1 when any row was rejected."""
+    """Validate the data folder (and its geo files); exit 1 when any row was rejected."""
+    from geo.atlas import Atlas
+
     from .loading import load_data, summary
 
     data = load_data(chosen_data_folder())
     for problem in data.problems:
         click.echo(str(problem), err=True)
-    click.echo(summary(data))
-    if data.rejected_rows or data.has_fatal_problem:
+    geo_problems = Atlas.build(data.areas, data.folder).problems
+    for problem in geo_problems:
+        click.echo(f"{data.folder / problem}", err=True)
+    click.echo(summary(data) + (f"; {len(geo_problems)} geo rows skipped" if geo_problems else ""))
+    if data.rejected_rows or data.has_fatal_problem or geo_problems:
         sys.exit(1)
 
 

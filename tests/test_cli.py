@@ -29,3 +29,15 @@ def test_check_data_on_missing_folder_is_a_clear_error(tmp_path):
     assert result.exit_code == 1
     assert "file not found" in result.output
     assert "Traceback" not in result.output
+
+
+def test_check_data_reports_skipped_gazetteer_rows_and_exits_1(data_copy):
+    with (data_copy / "places.csv").open("a", encoding="utf-8") as handle:
+        header = (data_copy / "places.csv").read_text(encoding="utf-8").splitlines()[0]
+        row = {column: "" for column in header.split(",")}
+        row.update(name="Atlantis", areas="no-such-area")
+        handle.write(",".join(row.values()) + "\n")
+    result = CliRunner().invoke(main, ["check-data", "--data", str(data_copy)])
+    assert result.exit_code == 1
+    assert "places.csv" in result.output and "unknown area \"no-such-area\"" in result.output
+    assert "geo rows skipped" in result.output
