@@ -39,5 +39,5 @@ def test_check_data_reports_skipped_gazetteer_rows_and_exits_1(data_copy):
         handle.write(",".join(row.values()) + "\n")
     result = CliRunner().invoke(main, ["check-data", "--data", str(data_copy)])
     assert result.exit_code == 1
-    assert "places.csv" in result.output and "unknown area \"no-such-area\"" in result.output
+    assert "places.csv" in result.output and 'unknown area "no-such-area"' in result.output
     assert "geo rows skipped" in result.output
