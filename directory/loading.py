@@ -356,27 +356,22 @@ def codes(row: Row, column: str, known: set[str], what: str, listed_in: str) -> 
 
 
 def optional_int(row: Row, column: str, low: int, high: int) -> int | None:
-    value = row.get(column)
-    if not value:
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        raise RowProblem(column, value, f'"{value}" is not a whole number') from None
-    if not low <= number <= high:
-        raise RowProblem(column, value, f"{number} is outside {low}..{high}")
-    return number
+    return _optional_number(row, column, low, high, int, "a whole number")
 
 
 def optional_float(row: Row, column: str, low: float, high: float) -> float | None:
+    return _optional_number(row, column, low, high, float, "a number")
+
+
+def _optional_number(row: Row, column: str, low, high, kind: type, what: str):
     value = row.get(column)
     if not value:
         return None
     try:
-        number = float(value)
+        number = kind(value)
     except ValueError:
-        raise RowProblem(column, value, f'"{value}" is not a number') from None
-    if not low <= number <= high:
+        raise RowProblem(column, value, f'"{value}" is not {what}') from None
+    if not low <= number <= high:  # also refuses nan
         raise RowProblem(column, value, f"{number} is outside {low}..{high}")
     return number
 

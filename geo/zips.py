@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ZIP_PATTERN = re.compile(r"^([0-9]{5})(?:[-\s]?([0-9]{4}))?$")
@@ -122,41 +122,13 @@ def apply_corrections(
     for code, fix in corrections.items():
         base = points.get(code) or ZipPoint(code, "", "", "", STANDARD, None, None, False)
         if fix.action == "move":
-            fixed[code] = ZipPoint(
-                base.zip,
-                base.city,
-                base.county,
-                base.state,
-                base.kind,
-                fix.lat,
-                fix.lon,
-                draws_shape=base.kind == STANDARD,
-                note=fix.note,
+            fixed[code] = replace(
+                base, lat=fix.lat, lon=fix.lon, draws_shape=base.kind == STANDARD, note=fix.note
             )
         elif fix.action == "drop":
-            fixed[code] = ZipPoint(
-                base.zip,
-                base.city,
-                base.county,
-                base.state,
-                base.kind,
-                None,
-                None,
-                draws_shape=False,
-                note=fix.note,
-            )
+            fixed[code] = replace(base, lat=None, lon=None, draws_shape=False, note=fix.note)
         else:
-            fixed[code] = ZipPoint(
-                base.zip,
-                base.city,
-                base.county,
-                base.state,
-                base.kind,
-                base.lat,
-                base.lon,
-                draws_shape=False,
-                note=fix.note,
-            )
+            fixed[code] = replace(base, draws_shape=False, note=fix.note)
     return fixed
 
 
