@@ -30,32 +30,6 @@ from .records import (
     format_phone,
 )
 
-AGENCY_COLUMNS = {
-    "required": ("id", "name", "kind", "areas", "source"),
-    "optional": (
-        "levels",
-        "age_groups",
-        "min_age",
-        "max_age",
-        "needs",
-        "phones",
-        "address",
-        "latitude",
-        "longitude",
-        "website",
-        "how_to_refer",
-        "eligibility",
-        "languages",
-        "description",
-        "verified_on",
-        "reconstructed",
-        "notes",
-    ),
-}
-REGION_COLUMNS = {
-    "required": ("id", "name", "parent", "zips"),
-    "optional": ("straddling_zips", "source", "notes"),
-}
 # The order agencies.csv is written in (the bundled file, exports and imports).
 AGENCY_HEADER = (
     "id",
@@ -81,6 +55,15 @@ AGENCY_HEADER = (
     "reconstructed",
     "notes",
 )
+AGENCY_REQUIRED = ("id", "name", "kind", "areas", "source")
+AGENCY_COLUMNS = {
+    "required": AGENCY_REQUIRED,
+    "optional": tuple(column for column in AGENCY_HEADER if column not in AGENCY_REQUIRED),
+}
+REGION_COLUMNS = {
+    "required": ("id", "name", "parent", "zips"),
+    "optional": ("straddling_zips", "source", "notes"),
+}
 NEED_COLUMNS = {
     "required": ("code", "label", "description"),
     "optional": ("synonyms", "open_eligibility"),
