@@ -105,15 +105,26 @@ def screenshot(driver, name: str) -> None:
 
 
 def click_and_wait(driver, element) -> None:
-    """Click something that loads a new page, and wait (on a condition, not a timer) for it."""
-    from selenium.webdriver.support import expected_conditions
+    """Click something that loads a new page, and wait (on a condition, not a timer) for it.
+
+    The old document is marked with a script variable; the wait ends when a document without
+    the mark has finished loading. (Waiting for the old element to go stale raced with
+    Chromium's own bookkeeping mid-navigation and failed now and then.)
+    """
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    old_page = driver.find_element("tag name", "html")
+    driver.execute_script("window.__oldPage = true;")
     element.click()
-    wait = WebDriverWait(driver, 20)
-    wait.until(expected_conditions.staleness_of(old_page))
-    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+    def new_page_loaded(d) -> bool:
+        return bool(
+            d.execute_script(
+                "return window.__oldPage !== true && document.readyState === 'complete';"
+            )
+        )
+
+    WebDriverWait(driver, 20, ignored_exceptions=(WebDriverException,)).until(new_page_loaded)
 
 
 def active(driver):
