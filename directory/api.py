@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from .coverage import coverage as coverage_of
 from .errors import DirectoryError
 from .findhelp import find_help
 from .forms import CoverageQuery, FindHelpForm
@@ -68,15 +67,14 @@ def agency(agency_id: str):
 @bp.get("/coverage")
 def coverage():
     directory = current_directory()
-    query = CoverageQuery.from_args(request.args, directory)
-    return jsonify(coverage_of(directory, query.level, query.age_group, query.need).to_json())
+    _, result = CoverageQuery.answer(request.args, directory)
+    return jsonify(result.to_json())
 
 
 @bp.get("/areas.geojson")
 def areas_geojson():
     directory = current_directory()
-    query = CoverageQuery.from_args(request.args, directory)
-    result = coverage_of(directory, query.level, query.age_group, query.need)
+    _, result = CoverageQuery.answer(request.args, directory)
     response = jsonify(coverage_geojson(result, directory.atlas))
     response.mimetype = "application/geo+json"
     return response

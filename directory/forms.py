@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .catalog import Directory
+from .coverage import Coverage, coverage
 from .errors import BadInput
 from .records import AgeGroup, Level, parse_choice
 from .screening import QUESTIONS
@@ -110,6 +111,12 @@ class CoverageQuery:
             known = ", ".join(sorted(directory.needs_by_code))
             raise BadInput(f'Unknown need "{need[:40]}". Known needs: {known}.', code="bad_need")
         return cls(level, age_group, need)
+
+    @classmethod
+    def answer(cls, args, directory: Directory) -> tuple[CoverageQuery, Coverage]:
+        """Parse the filters and run the one coverage call the page, downloads and API share."""
+        query = cls.from_args(args, directory)
+        return query, coverage(directory, query.level, query.age_group, query.need)
 
     def params(self) -> dict[str, str]:
         params = {

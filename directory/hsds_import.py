@@ -197,6 +197,11 @@ class Fatal(Exception):
         super().__init__(str(problem))
         self.problem = problem
 
+    @classmethod
+    def about(cls, file: object, reason: str, action: str = "nothing written") -> Fatal:
+        """A problem with a whole file or folder (no record, field or value to point at)."""
+        return cls(ImportProblem(str(file), "", None, "", reason, action, True))
+
 
 @dataclass
 class Rec:
@@ -295,16 +300,8 @@ def import_hsds(
 def read_source(src: Path, problems: Problems, max_file_bytes: int) -> dict[str, list[Rec]]:
     """Every HSDS record in src, table by table, duplicates by id merged."""
     if not src.exists():
-        raise Fatal(
-            ImportProblem(
-                str(src),
-                "",
-                None,
-                "",
-                "not found",
-                "nothing written; give a CSV data package folder or a JSON file",
-                True,
-            )
+        raise Fatal.about(
+            src, "not found", "nothing written; give a CSV data package folder or a JSON file"
         )
     tables: dict[str, list[Rec]] = defaultdict(list)
     if src.is_dir() and (src / TABLES["service"][0]).exists():
@@ -317,32 +314,20 @@ def read_source(src: Path, problems: Problems, max_file_bytes: int) -> dict[str,
         paths = sorted(src.glob("*.json")) if src.is_dir() else [src]
         paths = [p for p in paths if p.name != "datapackage.json"]
         if not paths:
-            raise Fatal(
-                ImportProblem(
-                    str(src),
-                    "",
-                    None,
-                    "",
-                    "no services.csv and no .json files",
-                    "nothing written; give a CSV data package folder or a JSON file",
-                    True,
-                )
+            raise Fatal.about(
+                src,
+                "no services.csv and no .json files",
+                "nothing written; give a CSV data package folder or a JSON file",
             )
         for path in paths:
             for table, recs in _read_json(path, problems, max_file_bytes).items():
                 tables[table].extend(recs)
         missing = [t + " records" for t in REQUIRED_TABLES if not tables.get(t)]
     if missing:
-        raise Fatal(
-            ImportProblem(
-                str(src),
-                "",
-                None,
-                "",
-                f"missing table(s): {', '.join(missing)}",
-                "nothing written; an HSDS dataset needs at least services and organizations",
-                True,
-            )
+        raise Fatal.about(
+            src,
+            f"missing table(s): {', '.join(missing)}",
+            "nothing written; an HSDS dataset needs at least services and organizations",
         )
     return {table: _merge_duplicates(recs, problems) for table, recs in tables.items()}
 
@@ -350,17 +335,11 @@ def read_source(src: Path, problems: Problems, max_file_bytes: int) -> dict[str,
 def _check_size(path: Path, max_file_bytes: int) -> bytes:
     size = path.stat().st_size
     if size > max_file_bytes:
-        raise Fatal(
-            ImportProblem(
-                str(path),
-                "",
-                None,
-                "",
-                f"the file is {size / 2**20:.1f} MB; at most {max_file_bytes / 2**20:.0f} MB per file "
-                "is read",
-                "nothing written; split the feed or raise the limit (--max-file-mb)",
-                True,
-            )
+        raise Fatal.about(
+            path,
+            f"the file is {size / 2**20:.1f} MB; at most {max_file_bytes / 2**20:.0f} MB per file "
+            "is read",
+            "nothing written; split the feed or raise the limit (--max-file-mb)",
         )
     return path.read_bytes()
 
@@ -370,16 +349,8 @@ def _read_csv(path: Path, table: str, problems: Problems, max_file_bytes: int) -
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise Fatal(
-            ImportProblem(
-                str(path),
-                "",
-                None,
-                "",
-                f"not UTF-8 text (byte {error.start})",
-                "nothing written; save the file as UTF-8",
-                True,
-            )
+        raise Fatal.about(
+            path, f"not UTF-8 text (byte {error.start})", "nothing written; save the file as UTF-8"
         ) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
@@ -444,11 +415,7 @@ def _read_json(path: Path, problems: Problems, max_file_bytes: int) -> dict[str,
     try:
         document = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise Fatal(
-            ImportProblem(
-                str(path), "", None, "", f"not valid JSON ({error})", "nothing written", True
-            )
-        ) from None
+        raise Fatal.about(path, f"not valid JSON ({error})") from None
     out: dict[str, list[Rec]] = defaultdict(list)
     name = path.name
     if (
@@ -655,11 +622,7 @@ class _Converter:
         areas, area_zips = self._areas()
         agencies, skipped = self._agencies(needs, areas)
         if not agencies:
-            raise Fatal(
-                ImportProblem(
-                    str(self.src), "", None, "", "no usable service", "nothing written", True
-                )
-            )
+            raise Fatal.about(self.src, "no usable service")
         area_rows = [self._area_row(area, area_zips) for area in areas.values()]
         extents = {a["id"]: self.extents[a["id"]] for a in area_rows if a["id"] in self.extents}
         return Converted(
@@ -1396,25 +1359,17 @@ def _write(converted: Converted, out_dir: Path) -> tuple[int, int, int]:
         if data.problems or len(data.agencies) != len(converted.agencies):
             # A bug of ours, not of the source: say so, and write nothing.
             details = "; ".join(str(problem) for problem in data.problems[:5])
-            raise Fatal(
-                ImportProblem(
-                    str(out_dir),
-                    "",
-                    None,
-                    "",
-                    f"the converted data did not load cleanly ({details})",
-                    "nothing written; please report this as a bug",
-                    True,
-                )
+            raise Fatal.about(
+                out_dir,
+                f"the converted data did not load cleanly ({details})",
+                "nothing written; please report this as a bug",
             )
         counts.extend((len(data.agencies), len(data.areas), len(data.needs)))
 
     try:
         write_folder(out_dir, fill, set(DATA_FILES), keep_others=True)
     except (FileExistsError, OSError) as error:
-        raise Fatal(
-            ImportProblem(str(out_dir), "", None, "", str(error), "nothing written", True)
-        ) from None
+        raise Fatal.about(out_dir, str(error)) from None
     return counts[0], counts[1], counts[2]
 
 

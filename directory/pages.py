@@ -19,7 +19,7 @@ from flask import (
 
 from geo.places import PlaceNotFound
 
-from .coverage import COMBOS, combo_key, coverage, flag_for
+from .coverage import COMBOS, combo_key, flag_for
 from .errors import BadInput
 from .findhelp import find_help
 from .forms import CoverageQuery, FindHelpForm
@@ -211,8 +211,7 @@ def referral_csv_download():
 @bp.get("/coverage")
 def coverage_page():
     directory = current_directory()
-    query = CoverageQuery.from_args(request.args, directory)
-    result = coverage(directory, query.level, query.age_group, query.need)
+    query, result = CoverageQuery.answer(request.args, directory)
     picture = map_picture(directory.atlas.areas_drawing())
     sources = {directory.atlas.shape_source(area.area_id) for area in picture.areas}
     return render_template(
@@ -231,8 +230,7 @@ def coverage_page():
 @bp.get("/coverage.csv")
 def coverage_csv():
     directory = current_directory()
-    query = CoverageQuery.from_args(request.args, directory)
-    result = coverage(directory, query.level, query.age_group, query.need)
+    _, result = CoverageQuery.answer(request.args, directory)
     response = Response(result.to_csv(), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="coverage.csv"'
     return response
@@ -241,8 +239,7 @@ def coverage_csv():
 @bp.get("/coverage.geojson")
 def coverage_geojson_download():
     directory = current_directory()
-    query = CoverageQuery.from_args(request.args, directory)
-    result = coverage(directory, query.level, query.age_group, query.need)
+    _, result = CoverageQuery.answer(request.args, directory)
     response = jsonify(coverage_geojson(result, directory.atlas))
     response.mimetype = "application/geo+json"
     response.headers["Content-Disposition"] = 'attachment; filename="coverage.geojson"'
