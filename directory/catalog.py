@@ -79,6 +79,25 @@ class Directory:
             search_engine=engine,
         )
 
+    # -- state of this data version ------------------------------------------------------
+
+    @cached_property
+    def _memo(self) -> dict[Any, Any]:
+        return {}
+
+    def memo(self, key: Any, make: Callable[[], Any]) -> Any:
+        """The value `make()` gives for this data version, made once and freed with the version.
+
+        Per-load caches (coverage answers, the HSDS view, drawings) live here rather than in
+        module globals or lru_caches keyed by the directory, so a reload frees them. A key must
+        be derived from data-version facts and query codes only, never from a person's words.
+        """
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo.setdefault(key, make())
+            return value
+
     # -- convenient views ---------------------------------------------------------------
 
     @property
