@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _resource_root() -> Path:
+    """The checkout (editable install, tests) or, for `pip install .`, the share folder where
+    setup.cfg's data_files put templates/, static/ and data/."""
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "templates").is_dir():
+        return checkout
+    return Path(sys.prefix) / "share" / "service-directory"
+
+
+PROJECT_ROOT = _resource_root()
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
