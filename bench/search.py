@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from directory.config import DEFAULT_DATA_DIR  # noqa: E402
 from directory.loading import load_data  # noqa: E402
 from directory.records import AgeGroup, Agency, Area, DataSet, Kind, Level  # noqa: E402
-from directory.search import SearchEngine, SearchQuery  # noqa: E402
+from directory.search_engine import SearchEngine, SearchQuery  # noqa: E402
 
 SYLLABLES = (
     "al",

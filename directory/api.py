@@ -7,7 +7,6 @@ Errors are {"error": {"code", "message"}} with a 4xx status (errors.py); the con
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request, url_for
-from werkzeug.datastructures import MultiDict
 
 from .errors import DirectoryError
 from .findhelp import find_help
@@ -15,7 +14,7 @@ from .forms import CoverageQuery, FindHelpForm
 from .matching import MatchQuery
 from .openapi import openapi_document
 from .screening import suggest_level
-from .serialise import agency_json, coverage_geojson, find_help_json
+from .serialise import agency_json, coverage_geojson, find_help_json, search_json
 from .web import current_directory, search_words
 
 bp = Blueprint("api", __name__)
@@ -48,13 +47,8 @@ def search():
     directory = current_directory()
     if getattr(directory, "search_engine", None) is None:
         raise SearchUnavailable("Search is not available right now; try again in a minute.")
-    args = MultiDict(request.args)
-    # The site's parameter is `age` (as in /match); the search module calls it age_group.
-    for value in request.args.getlist("age"):
-        args.add("age_group", value)
-    args.poplist("age")
-    results = run_search(directory, SearchQuery.from_args(args, directory))
-    return jsonify(results.to_json(directory))
+    results = run_search(directory, SearchQuery.from_args(request.args, directory))
+    return jsonify(search_json(results, directory))
 
 
 @bp.get("/agencies/<agency_id>")

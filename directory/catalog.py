@@ -18,7 +18,7 @@ from geo.atlas import Atlas
 from .facets import FilterSets
 from .loading import load_data, summary
 from .records import Agency, Area, DataSet, Kind, LoadProblem, Need
-from .search import SearchEngine
+from .search_engine import SearchEngine
 
 log = logging.getLogger(__name__)
 

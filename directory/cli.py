@@ -346,13 +346,14 @@ def search_command(
 
     from .errors import BadInput
     from .search import SearchQuery, search
+    from .serialise import search_json
 
     directory = load_directory()
     args = {
         "q": text,
         "kind": list(kinds),
         "level": list(levels),
-        "age_group": list(age_groups),
+        "age": list(age_groups),
         "area": list(areas),
         "need": list(needs),
         "near": near,
@@ -365,7 +366,7 @@ def search_command(
     except (BadInput, PlaceNotFound) as error:
         raise click.ClickException(str(error)) from None
     if as_json:
-        emit_json(results.to_json(directory))
+        emit_json(search_json(results, directory))
         return
     if results.did_you_mean:
         click.echo(f'Did you mean "{results.did_you_mean}"?')

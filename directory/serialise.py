@@ -204,3 +204,27 @@ def find_help_json(answer, directory: Directory) -> dict:
     payload["did_you_mean"] = answer.did_you_mean
     payload["suggestion"] = answer.suggestion.to_json() if answer.suggestion else None
     return payload
+
+
+def search_json(results, directory: Directory) -> dict:
+    """The `directory search --json` and /api/v1/search shape of search Results."""
+    return {
+        "query": results.query.to_args(),
+        "location": results.location.to_json() if results.location is not None else None,
+        "total": results.total,
+        "page": results.page,
+        "page_size": results.page_size,
+        "pages": results.pages,
+        "did_you_mean": results.did_you_mean,
+        "needs_named": list(results.needs_named),
+        "facets": {name: dict(counts) for name, counts in results.facets.items()},
+        "agencies": [
+            dict(
+                agency_json(hit.agency, directory, hit.distance_km),
+                score=round(hit.score, 4),
+                needs_met=list(hit.needs_met),
+                covers_place=hit.covers_place,
+            )
+            for hit in results.hits
+        ],
+    }

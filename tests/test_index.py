@@ -22,7 +22,7 @@ from directory.index import (
     pointer_path,
 )
 from directory.loading import load_data
-from directory.search import SearchEngine, SearchQuery
+from directory.search_engine import SearchEngine, SearchQuery
 
 BACKEND_NAMES = sorted(BACKENDS)
 
@@ -205,7 +205,7 @@ READER = textwrap.dedent("""
     import json, pathlib, sys
     from directory.config import DEFAULT_DATA_DIR
     from directory.loading import load_data
-    from directory.search import SearchEngine, SearchQuery
+    from directory.search_engine import SearchEngine, SearchQuery
 
     root, backend, ready, stop = sys.argv[1:5]
     engine = SearchEngine.build(load_data(DEFAULT_DATA_DIR),

@@ -1,0 +1,138 @@
+"""The request boundary: reading arguments (a URL's query, a CLI's options) into typed values.
+
+Pages, the JSON API, the HSDS API and the CLI all read their arguments with these functions,
+so one value means the same thing and is refused in the same words everywhere. Every message
+comes from MESSAGES; the query objects (SearchQuery, MatchQuery, CoverageQuery, HSDS paging)
+are built from these readers in their own modules. Pure: no Flask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from enum import Enum
+from typing import Any, TypeVar
+
+from .errors import BadInput
+
+E = TypeVar("E", bound=Enum)
+
+MAX_CODE_CHARS = 80
+MAX_PAGE = 1_000_000
+
+# One table of messages: code -> text with {label}, {value}, {choices}, {minimum}, {maximum}.
+MESSAGES: Mapping[str, str] = {
+    "unknown_choice": 'Unknown {label} "{value}". Choose {choices}.',
+    "unknown_code": 'Unknown {label} "{value}". Choose one of: {choices}.',
+    "bad_code": '"{value}" is not a {label} code; codes look like "mental-health".',
+    "not_whole": '{label} must be a whole number, not "{value}".',
+    "out_of_range": "{label} must be between {minimum} and {maximum}.",
+}
+
+
+def refuse(message: str, name: str, **words: Any) -> BadInput:
+    """The BadInput for argument `name`, worded from MESSAGES (values shown cut short)."""
+    shown = {key: str(value)[:40] for key, value in words.items()}
+    return BadInput(
+        MESSAGES[message].format(label=name.replace("_", " "), **shown), f"bad_{name}"
+    )
+
+
+def values(args: Mapping[str, Any], name: str) -> list[str]:
+    """Every value of `name`: it may repeat (need=a&need=b) or list values with commas."""
+    raw = args.getlist(name) if hasattr(args, "getlist") else args.get(name)
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        raw = [raw]
+    found: list[str] = []
+    for item in raw:
+        found.extend(part.strip() for part in str(item).split(",") if part.strip())
+    return found
+
+
+def one(args: Mapping[str, Any], name: str) -> str:
+    """The (first) value of `name` as text, "" when absent."""
+    raw = args.get(name)
+    if isinstance(raw, (list, tuple)):
+        raw = raw[0] if raw else ""
+    return "" if raw is None else str(raw)
+
+
+def choices(args: Mapping[str, Any], name: str, allowed: Sequence[str]) -> tuple[str, ...]:
+    """Values of `name`, each one of `allowed` (case-insensitive), without repeats."""
+    chosen = [value.lower() for value in values(args, name)]
+    for value in chosen:
+        if value not in allowed:
+            raise refuse("unknown_choice", name, value=value, choices=" or ".join(allowed))
+    return tuple(dict.fromkeys(chosen))
+
+
+def choice(args: Mapping[str, Any], name: str, allowed: Sequence[str], default: str) -> str:
+    """The one value of `name`, one of `allowed` (case-insensitive); `default` when absent."""
+    value = one(args, name).strip().lower()
+    if not value:
+        return default
+    if value not in allowed:
+        raise refuse("unknown_choice", name, value=value, choices=" or ".join(allowed))
+    return value
+
+
+def enum_values(enum: type[Enum]) -> list[str]:
+    """The values of an enum, as the URL, JSON, CLI and OpenAPI document spell them."""
+    return [str(member.value) for member in enum]
+
+
+def enums(args: Mapping[str, Any], name: str, enum: type[E]) -> tuple[E, ...]:
+    """Values of `name` as members of `enum`."""
+    return tuple(enum(value) for value in choices(args, name, enum_values(enum)))
+
+
+def codes(args: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    """Values of `name` shaped like codes (letters, digits, hyphens), without repeats."""
+    found = [value.lower() for value in values(args, name)]
+    for value in found:
+        if len(value) > MAX_CODE_CHARS or not all(ch.isalnum() or ch == "-" for ch in value):
+            raise refuse("bad_code", name, value=value)
+    return tuple(dict.fromkeys(found))
+
+
+def known_codes(name: str, chosen: Iterable[str], known: Mapping[str, Any]) -> None:
+    """BadInput for the first code in `chosen` that `known` does not have."""
+    for value in chosen:
+        if value not in known:
+            raise refuse("unknown_code", name, value=value, choices=", ".join(sorted(known)[:40]))
+
+
+def whole_number_text(text: str) -> int | None:
+    """The whole number written in `text` with ASCII digits only, else None.
+
+    str.isdigit() and int() accept superscripts, other scripts' digits and underscores
+    ("²", "١٢", "1_0"); an argument or a CSV cell must be plain 0-9 to count.
+    """
+    text = text.strip()
+    if not text or len(text) > 18 or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)
+
+
+def whole_number(
+    args: Mapping[str, Any],
+    name: str,
+    default: int,
+    *,
+    minimum: int,
+    maximum: int,
+    clamp: bool = False,
+) -> int:
+    """A whole number in [minimum, maximum]; `clamp` caps a larger one at `maximum`."""
+    raw = one(args, name).strip()
+    if not raw:
+        return default
+    value = whole_number_text(raw)
+    if value is None:
+        raise refuse("not_whole", name, value=raw)
+    if clamp and value > maximum:
+        return maximum
+    if not minimum <= value <= maximum:
+        raise refuse("out_of_range", name, minimum=minimum, maximum=maximum)
+    return value

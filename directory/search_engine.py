@@ -1,0 +1,396 @@
+"""The search engine: words a person typed plus precise filters -> ranked, faceted pages.
+
+The text engine (directory.index) only says which agencies contain which words. Everything
+else happens here, the same for every backend: cleaning the words (never query syntax),
+recognising needs through data/needs.csv's synonyms, correcting typos, filtering by the
+precomputed sets of directory.facets, counting facets, ranking and paging. It sits below the
+loaded directory (which holds one engine per data version); `directory.search.search` is the
+thin call above it that locates a typed place first.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from . import params
+from .facets import FACETS, FilterSets
+from .index import SearchIndex, backend_named, data_key, documents_of, index_root
+from .records import AgeGroup, Agency, DataSet, Kind, Level
+from .words import (
+    AUDIENCE_WORDS,
+    Phrases,
+    Speller,
+    all_words,
+    clean_text,
+    content_words,
+    split_words,
+)
+
+SORTS = ("relevance", "distance", "name")
+# Relevance = (TEXT_WEIGHT x BM25 relative to the best match + NEED_WEIGHT x share of the
+# named needs served + AGE_WEIGHT x serves a named age group) x (1 + LOCALITY_WEIGHT x how
+# specifically the agency covers the place, 0..1). Serving exactly the person's small area
+# beats serving the whole region.
+TEXT_WEIGHT = 1.0
+NEED_WEIGHT = 1.0
+AGE_WEIGHT = 0.5
+LOCALITY_WEIGHT = 1.0
+DEFAULT_MAX_QUERY_CHARS = 500
+# Text matches taken from the engine per query, best first. A word found in more agencies
+# than this (only in very large directories) ranks and counts within the best ones, and
+# Results.is_total_exact says so; needs named in the text always count in full.
+DEFAULT_TEXT_LIMIT = 5000
+
+
+class Place(Protocol):
+    """Where a person is: geo.atlas.Location, or anything with these attributes."""
+
+    lat: float
+    lon: float
+    areas: Sequence[str]
+
+
+class KnownCodes(Protocol):
+    """What SearchQuery.from_args checks codes against: the loaded directory."""
+
+    settings: Mapping[str, Any]
+    areas_by_id: Mapping[str, Any]
+    needs_by_code: Mapping[str, Any]
+
+
+AreaDistance = Callable[[float, float, str], float]  # (lat, lon, area id) -> km
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What to search for. Filters combine with AND; values within one filter with OR."""
+
+    text: str = ""
+    kinds: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+    age_groups: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+    near: str = ""  # a place typed by the person (ZIP, town, ...), located by search()
+    sort: str = "relevance"
+    page: int = 1
+    page_size: int = 20
+
+    @classmethod
+    def from_args(
+        cls,
+        args: Mapping[str, Any],
+        directory: KnownCodes | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> SearchQuery:
+        """Parse request or command-line arguments; BadInput says what is wrong and what to do.
+
+        Accepts a Flask MultiDict or a plain dict; a filter may repeat (need=a&need=b) or
+        list values with commas. Names: q, kind, level, age, area, need, near, sort,
+        page, page_size. With a directory, area and need codes are checked too.
+        """
+        settings = (
+            settings
+            if settings is not None
+            else (directory.settings if directory is not None else {})
+        )
+        max_chars = int(settings.get("MAX_QUERY_CHARS", DEFAULT_MAX_QUERY_CHARS))
+        query = cls(
+            text=clean_text(params.one(args, "q"), max_chars).strip(),
+            kinds=params.choices(args, "kind", params.enum_values(Kind)),
+            levels=params.choices(args, "level", params.enum_values(Level)),
+            age_groups=tuple(
+                dict.fromkeys(
+                    params.choices(args, "age", params.enum_values(AgeGroup))
+                    # "age_group" is the older name of "age", still read.
+                    + params.choices(args, "age_group", params.enum_values(AgeGroup))
+                )
+            ),
+            areas=params.codes(args, "area"),
+            needs=params.codes(args, "need"),
+            near=clean_text(params.one(args, "near"), max_chars).strip(),
+            sort=params.choice(args, "sort", SORTS, "relevance"),
+            page=params.whole_number(args, "page", 1, minimum=1, maximum=params.MAX_PAGE),
+            page_size=params.whole_number(
+                args,
+                "page_size",
+                int(settings.get("PAGE_SIZE", 20)),
+                minimum=1,
+                maximum=int(settings.get("MAX_PAGE_SIZE", 100)),
+            ),
+        )
+        if query.sort == "distance" and not query.near:
+            raise params.BadInput(
+                'Sorting by distance needs a place: add "near" (a ZIP code or town).', "bad_sort"
+            )
+        if directory is not None:
+            query.check_codes(directory.areas_by_id, directory.needs_by_code)
+        return query
+
+    def check_codes(self, area_ids: Mapping[str, Any], need_codes: Mapping[str, Any]) -> None:
+        """BadInput for an area or need code this directory does not have."""
+        params.known_codes("area", self.areas, area_ids)
+        params.known_codes("need", self.needs, need_codes)
+
+    def filters(self) -> dict[str, tuple[str, ...]]:
+        """Facet name -> chosen values (only the facets with a choice)."""
+        chosen = {
+            "kind": self.kinds,
+            "level": self.levels,
+            "age_group": self.age_groups,
+            "need": self.needs,
+            "area": self.areas,
+        }
+        return {facet: values for facet, values in chosen.items() if values}
+
+    def to_args(self) -> dict[str, Any]:
+        """The query as arguments again, e.g. for the next page's link."""
+        args: dict[str, Any] = {
+            "q": self.text,
+            "kind": list(self.kinds),
+            "level": list(self.levels),
+            "age_group": list(self.age_groups),
+            "area": list(self.areas),
+            "need": list(self.needs),
+            "near": self.near,
+            "sort": self.sort,
+            "page": self.page,
+            "page_size": self.page_size,
+        }
+        return {key: value for key, value in args.items() if value not in ("", [], None)}
+
+
+@dataclass(frozen=True)
+class Hit:
+    agency: Agency
+    score: float
+    distance_km: float | None = None  # from the located person, when there is one
+    needs_met: tuple[str, ...] = ()  # needs named in the text that this agency serves
+    covers_place: bool | None = None  # serves the whole of the person's place or chosen area
+
+
+@dataclass(frozen=True)
+class Results:
+    query: SearchQuery
+    hits: tuple[Hit, ...]
+    total: int
+    facets: Mapping[str, Mapping[str, int]]  # facet -> value -> agencies it would show
+    did_you_mean: str | None = None  # the text with typos corrected, when any were
+    needs_named: tuple[str, ...] = ()  # need codes recognised in the text
+    location: Any = None  # the located person (geo.atlas.Location), if any
+    is_total_exact: bool = True  # False when a very common word hit the text limit
+
+    @property
+    def page(self) -> int:
+        return self.query.page
+
+    @property
+    def page_size(self) -> int:
+        return self.query.page_size
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+
+
+@dataclass(frozen=True)
+class SearchEngine:
+    """Everything search needs for one loaded directory, built once per load."""
+
+    filters: FilterSets
+    index: SearchIndex
+    need_phrases: Phrases
+    age_phrases: Phrases
+    speller: Speller
+    max_query_chars: int = DEFAULT_MAX_QUERY_CHARS
+    text_limit: int = DEFAULT_TEXT_LIMIT
+
+    @classmethod
+    def build(
+        cls,
+        data: DataSet,
+        settings: Mapping[str, Any] | None = None,
+        filters: FilterSets | None = None,
+    ) -> SearchEngine:
+        """Open (or build, then open) the text index for this data, per SEARCH_BACKEND and
+        INDEX_DIR (":memory:" keeps it in this process)."""
+        settings = settings or {}
+        agencies = data.agencies
+        filters = filters or FilterSets.build(agencies, data.areas, [n.code for n in data.needs])
+        backend = backend_named(str(settings.get("SEARCH_BACKEND") or "whoosh"))
+        documents = documents_of(data)
+        index = SearchIndex(backend, index_root(settings), data_key(data, backend.name), documents)
+        vocabulary = [
+            text
+            for document in documents()
+            for text in (document.name, document.places, document.body)
+        ]
+        vocabulary += [text for need in data.needs for text in (need.label, *need.synonyms)]
+        vocabulary += list(AUDIENCE_WORDS.values())
+        speller = Speller(word for text in vocabulary for word in all_words(text))
+        return cls(
+            filters=filters,
+            index=index,
+            need_phrases=Phrases.for_needs(data.needs),
+            age_phrases=Phrases.for_age_groups(),
+            speller=speller,
+            max_query_chars=int(settings.get("MAX_QUERY_CHARS", DEFAULT_MAX_QUERY_CHARS)),
+            text_limit=int(settings.get("SEARCH_TEXT_LIMIT", DEFAULT_TEXT_LIMIT)),
+        )
+
+    def search(
+        self,
+        query: SearchQuery,
+        location: Place | None = None,
+        area_distance_km: AreaDistance | None = None,
+        *,
+        with_facets: bool = True,
+    ) -> Results:
+        """Rank, filter, count and page. Never raises for what a person typed."""
+        filters = self.filters
+        size = len(filters)
+        words = split_words(clean_text(query.text, self.max_query_chars))
+        corrected = [self._spelling(word) or word for word in words]
+        did_you_mean = " ".join(corrected) if corrected != words else None
+        needs_named = self.need_phrases.find(corrected)
+        ages_named = self.age_phrases.find(corrected)
+        corrections = [c for c, w in zip(corrected, words, strict=True) if c != w]
+        search_words = content_words(words + corrections)
+
+        # Matches: agencies containing any content word (BM25 from the text engine), or
+        # serving a need the words name; age words only rank, unless they are all there is.
+        score = np.zeros(size, dtype=np.float64)
+        is_total_exact = True
+        if search_words:
+            positions, text_scores, text_total = self.index.match(search_words, self.text_limit)
+            is_total_exact = text_total == positions.size
+            matched = np.zeros(size, dtype=bool)
+            matched[positions] = True
+            if positions.size:
+                score[positions] = TEXT_WEIGHT * text_scores / max(float(text_scores.max()), 1e-9)
+            if needs_named:
+                serving = [filters.mask("need", [code]) for code in needs_named]
+                matched |= np.logical_or.reduce(serving)
+                score += (
+                    NEED_WEIGHT
+                    * np.add.reduce([m.astype(np.float64) for m in serving])
+                    / len(serving)
+                )
+            if ages_named:
+                ages = filters.mask("age_group", ages_named)
+                if not matched.any():
+                    matched = ages.copy()
+                score += AGE_WEIGHT * ages
+        else:
+            matched = filters.everyone()
+
+        # Filters: precomputed sets; facet counts leave out their own facet's choice, so
+        # a person can see what choosing another level or area would give.
+        chosen = query.filters()
+        masks = {facet: filters.mask(facet, values) for facet, values in chosen.items()}
+        selected = matched.copy()
+        for mask in masks.values():
+            selected &= mask
+        facets: dict[str, dict[str, int]] = {}
+        if with_facets:
+            for facet in FACETS:
+                base = matched.copy()
+                for other, mask in masks.items():
+                    if other != facet:
+                        base &= mask
+                facets[facet] = filters.counts(facet, base)
+
+        # Ranking: text score, lifted by named needs served and by local coverage.
+        place_areas = tuple(location.areas) if location is not None else query.areas
+        locality = filters.locality(place_areas) if place_areas else None
+        if locality is not None:
+            deepest = max(int(locality.max(initial=0)), 1)
+            score *= 1.0 + LOCALITY_WEIGHT * locality / deepest
+        found = np.flatnonzero(selected)
+        distances = None
+        if location is not None and query.sort == "distance":
+            distances = self.filters.distances_km(
+                found, location.lat, location.lon, area_distance_km, locality
+            )
+        start = (query.page - 1) * query.page_size
+        order = self._order(
+            query,
+            found,
+            score if search_words else None,
+            locality,
+            distances,
+            needed=start + query.page_size,
+        )
+
+        page = order[start : start + query.page_size]
+        if location is not None and distances is None:
+            distances = self.filters.distances_km(
+                page, location.lat, location.lon, area_distance_km, locality
+            )
+            lookup = dict(zip(page.tolist(), distances.tolist(), strict=True))
+        elif distances is not None:
+            lookup = dict(zip(found.tolist(), distances.tolist(), strict=True))
+        else:
+            lookup = {}
+        hits = tuple(
+            Hit(
+                agency=filters.agencies[n],
+                score=float(score[n]),
+                distance_km=_finite(lookup.get(n)),
+                needs_met=tuple(c for c in needs_named if c in filters.agencies[n].needs),
+                covers_place=bool(locality[n]) if locality is not None else None,
+            )
+            for n in page.tolist()
+        )
+        return Results(
+            query=query,
+            hits=hits,
+            total=int(found.size),
+            facets=facets,
+            did_you_mean=did_you_mean,
+            needs_named=needs_named,
+            location=location,
+            is_total_exact=is_total_exact,
+        )
+
+    def _spelling(self, word: str) -> str | None:
+        return None if self.speller.knows(word) else self.speller.correct(word)
+
+    def _order(
+        self,
+        query: SearchQuery,
+        found: np.ndarray,
+        score: np.ndarray | None,
+        locality: np.ndarray | None,
+        distances: np.ndarray | None,
+        needed: int,
+    ) -> np.ndarray:
+        """Positions in display order, at least the first `needed` of them; ties always fall
+        back to the name, so pages are stable."""
+        keys: list[np.ndarray] = [self.filters.name_rank[found]]
+        if query.sort != "name":
+            if locality is not None:  # the most local first when nothing else decides
+                keys.append(-locality[found].astype(np.float64))
+            if score is not None:
+                keys.append(-score[found])
+            if query.sort == "distance" and distances is not None:
+                keys.append(distances)
+        if 0 < needed < found.size // 4:
+            # Only the first pages are shown: sort just what can reach them (ties included).
+            primary = keys[-1]
+            cutoff = np.partition(primary, needed - 1)[needed - 1]
+            keep = primary <= cutoff
+            found, keys = found[keep], [key[keep] for key in keys]
+        return found[np.lexsort(keys)]
+
+
+def _finite(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
