@@ -353,9 +353,6 @@ class FilterSets:
             result[~has_point] = by_area
         return result
 
-    def agencies_in(self, mask: np.ndarray) -> list[Agency]:
-        return [self.agencies[n] for n in np.flatnonzero(mask)]
-
 
 def _name_rank(agencies: Sequence[Agency]) -> np.ndarray:
     """Position -> rank of the agency's name in alphabetical order (ties keep data order)."""

@@ -113,9 +113,6 @@ class Agency:
             return False
         return self.max_age is None or age <= self.max_age
 
-    def is_reconstructed(self, column: str) -> bool:
-        return column in self.reconstructed
-
 
 @dataclass(frozen=True, slots=True)
 class LoadProblem:

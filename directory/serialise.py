@@ -78,11 +78,6 @@ def match_json(result, directory: Directory, page: int = 1, page_size: int | Non
     }
 
 
-def location_json(location) -> dict:
-    """A located place, as `directory locate --json` prints it."""
-    return location.to_json()
-
-
 def coverage_geojson(coverage, atlas) -> dict:
     """The areas' shapes with the coverage numbers as properties: the map's data for GIS tools."""
     numbers = {area["id"]: area for area in coverage.to_json()["areas"]}
