@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import shapely
-from shapely.geometry import MultiPoint, Point, shape
+from shapely.geometry import MultiPoint, Point
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 from shapely.strtree import STRtree
 
+from .files import feature_shape, read_geojson
 from .zips import ZipPoint, normalise_zip
 
 BOUNDARY_TOLERANCE_DEG = 1e-9
@@ -185,27 +185,39 @@ def derived_outline(points: Mapping[str, ZipPoint], covered: set[str]) -> BaseGe
     return unary_union([cell for code, cell in cells.items() if code in covered])
 
 
-def read_outline(path: Path) -> tuple[BaseGeometry | None, str]:
-    """The covered area's outline from a GeoJSON file, and the source it records."""
-    if not path.exists():
+def read_outline(path: Path, problems: list[str] | None = None) -> tuple[BaseGeometry | None, str]:
+    """The covered area's outline from a GeoJSON file, and the source it records; None (with a
+    problem) when the file is missing, broken or holds no usable shape."""
+    found: list[str] = [] if problems is None else problems
+    features = read_geojson(path, found)
+    if not features:
         return None, ""
-    collection = json.loads(path.read_text(encoding="utf-8"))
-    features = collection.get("features", [collection])
-    geometry = unary_union([shape(f["geometry"]) for f in features if f.get("geometry")])
-    sources = {str(f.get("properties", {}).get("source", "")) for f in features}
-    return geometry, "; ".join(sorted(s for s in sources if s)) or path.name
+    shapes = [
+        geom
+        for n, f in enumerate(features, start=1)
+        if (geom := feature_shape(f, path, n, found)) is not None
+    ]
+    if not shapes:
+        if features:
+            found.append(f"{path.name}: no usable outline; file ignored")
+        return None, ""
+    sources = {str((f.get("properties") or {}).get("source", "")) for f in features}
+    return unary_union(shapes), "; ".join(sorted(s for s in sources if s)) or path.name
 
 
-def read_region_shapes(path: Path) -> dict[str, tuple[BaseGeometry, str]]:
-    """Real boundaries from regions.geojson, keyed by area id (property "id"), with their source."""
-    if not path.exists():
-        return {}
-    collection = json.loads(path.read_text(encoding="utf-8"))
+def read_region_shapes(
+    path: Path, problems: list[str] | None = None
+) -> dict[str, tuple[BaseGeometry, str]]:
+    """Real boundaries from regions.geojson, keyed by area id (property "id"), with their source;
+    a feature with a broken shape is reported and skipped."""
+    found: list[str] = [] if problems is None else problems
     shapes: dict[str, tuple[BaseGeometry, str]] = {}
-    for feature in collection.get("features", []):
+    for number, feature in enumerate(read_geojson(path, found) or [], start=1):
         props = feature.get("properties") or {}
         area_id = str(props.get("id", "")).strip()
-        if area_id and feature.get("geometry"):
-            geom = shapely.make_valid(shape(feature["geometry"]))
+        if not area_id:
+            continue
+        geom = feature_shape(feature, path, number, found)
+        if geom is not None:
             shapes[area_id] = (geom, str(props.get("source") or f"{path.name} (real boundary)"))
     return shapes

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import difflib
 import re
 import unicodedata
@@ -10,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .files import read_csv_rows
 from .zips import normalise_zip
 
 # Words people abbreviate; both sides of a lookup are rewritten to the long form.
@@ -147,47 +147,43 @@ def read_places(path: Path, known_area_ids: Iterable[str], problems: list[str]) 
     """Gazetteer rows from places.csv; a row with unknown areas or no point is reported and skipped."""
     known = set(known_area_ids)
     places: list[Place] = []
-    if not path.exists():
-        return places
-    with path.open(encoding="utf-8-sig", newline="") as file:
-        for line, row in enumerate(csv.DictReader(file), start=2):
-            name = (row.get("name") or "").strip()
-            areas = tuple(a.strip() for a in (row.get("areas") or "").split(";") if a.strip())
-            unknown = [a for a in areas if a not in known]
-            try:
-                lat, lon = float(row.get("lat") or ""), float(row.get("lon") or "")
-            except ValueError:
-                lat = lon = float("nan")
-            if not name or unknown or not areas or lat != lat or not -90 <= lat <= 90:
-                reason = (
-                    f'unknown area "{";".join(unknown)}"'
-                    if unknown
-                    else "no name"
-                    if not name
-                    else "no areas"
-                    if not areas
-                    else "no valid lat/lon"
-                )
-                problems.append(f'{path.name}:{line}: place "{name}": {reason}; row skipped')
-                continue
-            zips = tuple(
-                z for z in (normalise_zip(p) for p in (row.get("zips") or "").split(";")) if z
+    rows = read_csv_rows(path, problems, ("name", "areas", "lat", "lon"))
+    for line, row in enumerate(rows or [], start=2):
+        name = (row.get("name") or "").strip()
+        areas = tuple(a.strip() for a in (row.get("areas") or "").split(";") if a.strip())
+        unknown = [a for a in areas if a not in known]
+        try:
+            lat, lon = float(row.get("lat") or ""), float(row.get("lon") or "")
+        except ValueError:
+            lat = lon = float("nan")
+        if not name or unknown or not areas or lat != lat or not -90 <= lat <= 90:
+            reason = (
+                f'unknown area "{";".join(unknown)}"'
+                if unknown
+                else "no name"
+                if not name
+                else "no areas"
+                if not areas
+                else "no valid lat/lon"
             )
-            aliases = tuple(a.strip() for a in (row.get("aliases") or "").split(";") if a.strip())
-            places.append(
-                Place(
-                    name,
-                    (row.get("kind") or "").strip().lower(),
-                    (row.get("municipality") or "").strip(),
-                    areas,
-                    zips,
-                    lat,
-                    lon,
-                    aliases,
-                    (row.get("point_source") or "").strip(),
-                    (row.get("notes") or "").strip(),
-                )
+            problems.append(f'{path.name}:{line}: place "{name}": {reason}; row skipped')
+            continue
+        zips = tuple(z for z in (normalise_zip(p) for p in (row.get("zips") or "").split(";")) if z)
+        aliases = tuple(a.strip() for a in (row.get("aliases") or "").split(";") if a.strip())
+        places.append(
+            Place(
+                name,
+                (row.get("kind") or "").strip().lower(),
+                (row.get("municipality") or "").strip(),
+                areas,
+                zips,
+                lat,
+                lon,
+                aliases,
+                (row.get("point_source") or "").strip(),
+                (row.get("notes") or "").strip(),
             )
+        )
     return places
 
 

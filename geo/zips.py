@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+from .files import read_csv_rows
 
 ZIP_PATTERN = re.compile(r"^([0-9]{5})(?:[-\s]?([0-9]{4}))?$")
 # A ZIP inside free text: five digits, optionally +4, not part of a longer number.
@@ -62,55 +63,48 @@ class ZipCorrection:
     note: str
 
 
-def read_zip_points(path: Path) -> dict[str, ZipPoint]:
-    """ZIP centroids copied from the zipcodes package by geo.build_zip_points."""
+def read_zip_points(path: Path, problems: list[str] | None = None) -> dict[str, ZipPoint]:
+    """ZIP centroids copied from the zipcodes package by geo.build_zip_points; a file that
+    can't be read (not UTF-8, empty, header only) is reported in `problems` and ignored."""
     points: dict[str, ZipPoint] = {}
-    if not path.exists():
-        return points
-    with path.open(encoding="utf-8-sig", newline="") as file:
-        for row in csv.DictReader(file):
-            code = normalise_zip(row.get("zip") or "")
-            if code is None:
-                continue
-            lat, lon = _float(row.get("lat")), _float(row.get("lon"))
-            kind = (row.get("kind") or STANDARD).strip().upper()
-            points[code] = ZipPoint(
-                code,
-                (row.get("city") or "").strip(),
-                (row.get("county") or "").strip(),
-                (row.get("state") or "").strip(),
-                kind,
-                lat,
-                lon,
-                draws_shape=kind == STANDARD and lat is not None,
-            )
+    rows = read_csv_rows(path, [] if problems is None else problems, ("zip",))
+    for row in rows or []:
+        code = normalise_zip(row.get("zip") or "")
+        if code is None:
+            continue
+        lat, lon = _float(row.get("lat")), _float(row.get("lon"))
+        kind = (row.get("kind") or STANDARD).strip().upper()
+        points[code] = ZipPoint(
+            code,
+            (row.get("city") or "").strip(),
+            (row.get("county") or "").strip(),
+            (row.get("state") or "").strip(),
+            kind,
+            lat,
+            lon,
+            draws_shape=kind == STANDARD and lat is not None,
+        )
     return points
 
 
 def read_zip_corrections(path: Path, problems: list[str]) -> dict[str, ZipCorrection]:
     """Reviewed centroid fixes; a malformed row is reported in `problems` and skipped."""
     corrections: dict[str, ZipCorrection] = {}
-    if not path.exists():
-        return corrections
-    with path.open(encoding="utf-8-sig", newline="") as file:
-        for line, row in enumerate(csv.DictReader(file), start=2):
-            code = normalise_zip(row.get("zip") or "")
-            action = (row.get("action") or "").strip().lower()
-            lat, lon = _float(row.get("lat")), _float(row.get("lon"))
-            if code is None or action not in CORRECTION_ACTIONS:
-                problems.append(
-                    f'{path.name}:{line}: zip "{row.get("zip")}" or action '
-                    f'"{row.get("action")}" is not valid; row skipped'
-                )
-                continue
-            if action == "move" and (lat is None or lon is None):
-                problems.append(
-                    f"{path.name}:{line}: move for {code} needs lat and lon; row skipped"
-                )
-                continue
-            corrections[code] = ZipCorrection(
-                code, action, lat, lon, (row.get("note") or "").strip()
+    rows = read_csv_rows(path, problems, ("zip", "action"), may_be_empty=True)
+    for line, row in enumerate(rows or [], start=2):
+        code = normalise_zip(row.get("zip") or "")
+        action = (row.get("action") or "").strip().lower()
+        lat, lon = _float(row.get("lat")), _float(row.get("lon"))
+        if code is None or action not in CORRECTION_ACTIONS:
+            problems.append(
+                f'{path.name}:{line}: zip "{row.get("zip")}" or action '
+                f'"{row.get("action")}" is not valid; row skipped'
             )
+            continue
+        if action == "move" and (lat is None or lon is None):
+            problems.append(f"{path.name}:{line}: move for {code} needs lat and lon; row skipped")
+            continue
+        corrections[code] = ZipCorrection(code, action, lat, lon, (row.get("note") or "").strip())
     return corrections
 
 
