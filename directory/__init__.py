@@ -12,8 +12,9 @@ from .config import DEFAULTS, STATIC_DIR, TEMPLATES_DIR
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; `overrides` beat DIRECTORY_* environment variables, which beat defaults."""
-    from . import api, errors, hsds_api, limits, pages, responses, web
+    from . import api, errors, limits, pages, responses, web
     from .catalog import DirectoryHolder
+    from .hsds import api as hsds_api
 
     app = Flask(__name__, template_folder=str(TEMPLATES_DIR), static_folder=str(STATIC_DIR))
     app.config.from_mapping(DEFAULTS)

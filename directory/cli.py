@@ -437,7 +437,7 @@ def import_hsds_command(
 
     Exit 0: written; 2: written, but some services were skipped; 1: nothing written.
     """
-    from .hsds_import import import_hsds
+    from .hsds import import_hsds
 
     report = import_hsds(
         src, out_dir, region_name=region_name, max_file_bytes=max_file_mb * 1024 * 1024

@@ -2,20 +2,14 @@
 
 geo draws every area as an SVG path in one viewBox; this module adds what the pages need
 and geo shouldn't know: where to put an area's label, and a small picture of one agency's
-service area. Label points are computed from the drawn paths themselves, so they always
-agree with the picture whatever projection geo uses.
+service area. geo/drawing.py computes label points and sizes in the drawing's own
+coordinates, so they always agree with the picture.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
-
-from shapely.geometry import Polygon
-
-_RING = re.compile(r"M([^Z]*)Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,55 +38,24 @@ class MapPicture:
         return {area.area_id: area for area in self.areas}
 
 
-def _rings(d: str) -> list[Polygon]:
-    rings = []
-    for body in _RING.findall(d):
-        points = []
-        for pair in body.split("L"):
-            parts = pair.split()
-            if len(parts) == 2:
-                points.append((float(parts[0]), float(parts[1])))
-        if len(points) >= 3:
-            ring = Polygon(points)
-            if ring.is_valid and ring.area > 0:
-                rings.append(ring)
-    return rings
-
-
-@lru_cache(maxsize=8)
 def map_picture(drawing) -> MapPicture:
-    """Label points for every path of a geo AreaDrawing (cached per drawing)."""
-    areas = []
-    for path in drawing.paths:
-        rings = _rings(path.d)
-        if rings:
-            biggest = max(rings, key=lambda ring: ring.area)
-            # The biggest ring's pole-like point: inside the shape even when it is concave.
-            point = biggest.representative_point()
-            x, y, size = point.x, point.y, sum(ring.area for ring in rings)
-            boxes = [ring.bounds for ring in rings]
-            bounds = (
-                min(b[0] for b in boxes),
-                min(b[1] for b in boxes),
-                max(b[2] for b in boxes),
-                max(b[3] for b in boxes),
-            )
-        else:
-            x, y, size, bounds = 0.0, 0.0, 0.0, (0.0, 0.0, 0.0, 0.0)
-        areas.append(
-            MapArea(
-                path.area_id,
-                path.name,
-                path.parent,
-                path.depth,
-                path.d,
-                round(x, 1),
-                round(y, 1),
-                size,
-                bounds,
-            )
+    """The pages' view of a geo AreaDrawing: geo computes label points and sizes as it draws,
+    so nothing here parses path text back into shapes."""
+    areas = tuple(
+        MapArea(
+            path.area_id,
+            path.name,
+            path.parent,
+            path.depth,
+            path.d,
+            path.label_x,
+            path.label_y,
+            path.size,
+            path.bounds,
         )
-    return MapPicture(drawing.view_box, drawing.width, drawing.height, tuple(areas))
+        for path in drawing.paths
+    )
+    return MapPicture(drawing.view_box, drawing.width, drawing.height, areas)
 
 
 def view_box_around(picture: MapPicture, area_ids: Iterable[str], min_share: float = 0.4) -> str:

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
+import numpy as np
+import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
@@ -22,6 +24,10 @@ class AreaPath:
     parent: str | None
     depth: int
     d: str
+    label_x: float = 0.0  # a point inside the biggest part, for the area's name
+    label_y: float = 0.0
+    size: float = 0.0  # drawn area in square viewBox units, to size or skip labels
+    bounds: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # in the viewBox
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,11 +114,33 @@ def draw_areas(
                 else [g for g in getattr(simple, "geoms", []) if isinstance(g, Polygon)]
             )
         )
+        polygons = [p for p in polygons if not p.is_empty]
         d = "".join(
-            ring(p.exterior.coords) + "".join(ring(h.coords) for h in p.interiors)
-            for p in polygons
-            if not p.is_empty
+            ring(p.exterior.coords) + "".join(ring(h.coords) for h in p.interiors) for p in polygons
         )
+        drawn = [
+            shapely.transform(
+                p,
+                lambda xy: np.column_stack(
+                    ((xy[:, 0] - min_x) * x_scale * scale, (max_y - xy[:, 1]) * scale)
+                ),
+            )
+            for p in polygons
+        ]
+        label_x = label_y = size = 0.0
+        bounds = (0.0, 0.0, 0.0, 0.0)
+        if drawn:
+            # The biggest part's inside point: inside the shape even when it is concave.
+            point = max(drawn, key=lambda p: p.area).representative_point()
+            label_x, label_y = round(point.x, 1), round(point.y, 1)
+            size = sum(p.area for p in drawn)
+            boxes = [p.bounds for p in drawn]
+            bounds = (
+                min(b[0] for b in boxes),
+                min(b[1] for b in boxes),
+                max(b[2] for b in boxes),
+                max(b[3] for b in boxes),
+            )
         paths.append(
             AreaPath(
                 area_id,
@@ -120,6 +148,10 @@ def draw_areas(
                 parents.get(area_id),
                 depths.get(area_id, 0),
                 d,
+                label_x,
+                label_y,
+                size,
+                bounds,
             )
         )
     return AreaDrawing(f"0 0 {DRAWING_WIDTH:.0f} {height}", DRAWING_WIDTH, height, tuple(paths))

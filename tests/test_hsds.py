@@ -17,8 +17,7 @@ import pytest
 from directory import create_app
 from directory.catalog import Directory
 from directory.config import DEFAULT_DATA_DIR
-from directory.hsds import JSON_FILE, SERVICES_FILE, export_hsds, hsds_id
-from directory.hsds_import import import_hsds
+from directory.hsds import JSON_FILE, SERVICES_FILE, export_hsds, hsds_id, import_hsds
 from directory.loading import load_data
 
 HSDS = Path(__file__).resolve().parents[2] / "shared" / "hsds"

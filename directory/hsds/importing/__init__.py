@@ -1,0 +1,61 @@
+"""Open Referral HSDS 3.0 -> a data folder this service loads (agencies, regions, needs).
+
+Reads a CSV data package folder, an HSDS JSON file (tabular, a list, a paged list or one
+fully nested object) or a folder of them. Maps what maps onto our records, keeps every other
+non-empty field in the agency's notes, and reports each record or field it could not use as
+an `ImportProblem` (file, record, field, reason, what was done).
+
+All or nothing: the folder is written beside the target, loaded back with `load_data`, and
+swapped in only when it loads with zero problems; a fatal problem (missing table, unreadable
+or oversized file, no usable service) writes nothing at all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .converting import Converter
+from .reading import MAX_FILE_BYTES, read_source
+from .report import Fatal, ImportProblem, ImportReport, Problems
+from .writing import write_data_folder
+
+__all__ = ["MAX_FILE_BYTES", "ImportProblem", "ImportReport", "import_hsds"]
+
+
+def import_hsds(
+    src: str | Path,
+    out_dir: str | Path,
+    *,
+    region_name: str = "All areas",
+    max_file_bytes: int = MAX_FILE_BYTES,
+    vocabulary: str | Path | None = None,
+) -> ImportReport:
+    """Convert an HSDS dataset into a data folder at out_dir, all or nothing.
+
+    `region_name` names the root service area made for datasets that don't carry our area
+    tree; `vocabulary` is a data folder whose needs.csv is used when the dataset has no need
+    taxonomy of ours (default: the bundled data).
+    """
+    src, out_dir = Path(src), Path(out_dir)
+    problems = Problems()
+    try:
+        tables = read_source(src, problems, max_file_bytes)
+        converted = Converter(tables, problems, src, region_name, vocabulary).convert()
+        counts = write_data_folder(converted, out_dir)
+    except Fatal as stop:
+        problems.append(stop.problem)
+        return ImportReport(src, out_dir, written=False, problems=tuple(problems))
+    return ImportReport(
+        src,
+        out_dir,
+        written=True,
+        agencies=counts[0],
+        areas=counts[1],
+        needs=counts[2],
+        skipped_services=converted.skipped,
+        problems=tuple(problems),
+        kept_in_notes=dict(sorted(converted.kept_in_notes.items())),
+    )
+
+
+# -- reading --------------------------------------------------------------------------------

@@ -1,0 +1,326 @@
+"""Records -> HSDS tables: one conversion feeding the CSV export, the JSON export and the API.
+
+Ids are UUIDs (the spec's format), derived from our record ids with uuid5, so an export of
+unchanged data is byte-for-byte the same and HSDS ids stay stable between exports.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from ..records import AgeGroup, Agency, Area, DataSet, Level, Need
+from .schema import Tables, empty_tables, hsds_id
+from .taxonomy import (
+    AGE_GROUP,
+    AGE_GROUP_TERMS,
+    AREA,
+    CATEGORY_PREFIX,
+    KIND,
+    KIND_TERMS,
+    LEVEL,
+    LEVEL_TERMS,
+    NEED,
+    RECORD,
+    RECORD_TERMS,
+    TAXONOMIES,
+    Taxonomy,
+)
+
+# "4400 Forbes Ave, Pittsburgh, PA 15213": the one-line address our records hold.
+ADDRESS = re.compile(
+    r"^(?P<street>.+?), (?P<city>[^,]+), (?P<state>[A-Z]{2}) (?P<zip>\d{5}(?:-\d{4})?)$"
+)
+
+
+def hsds_tables(data: DataSet, extents: Mapping[str, str] | None = None) -> Tables:
+    """Every record of a data set as HSDS rows, table by table.
+
+    `extents` maps area ids to GeoJSON geometry text (from the atlas); areas without one
+    are exported without an extent. Values are None when absent, "" when present but blank.
+    """
+    extents = extents or {}
+    tables = empty_tables()
+    _add_taxonomies(tables, data)
+    area_names = {area.id: area.name for area in data.areas}
+    for area in data.areas:
+        _add_area(tables, area, extents.get(area.id))
+    need_order = {need.code: i for i, need in enumerate(data.needs)}
+    for agency in data.agencies:
+        _add_agency(tables, agency, area_names, extents, need_order)
+    return tables
+
+
+def _attribute(
+    tables: Tables,
+    taxonomy: Taxonomy,
+    code: str,
+    link_entity: str,
+    link_id: str,
+    value: str | None = None,
+    index: int = 0,
+) -> None:
+    term_id = taxonomy.term_id(code)
+    tables["attribute"].append(
+        {
+            "id": hsds_id("attribute", link_entity, link_id, term_id, str(index)),
+            "link_id": link_id,
+            "taxonomy_term_id": term_id,
+            "link_type": taxonomy.link_type,
+            "link_entity": link_entity,
+            "value": value,
+        }
+    )
+
+
+def _term(
+    tables: Tables,
+    taxonomy: Taxonomy,
+    code: str,
+    name: str,
+    description: str,
+    parent_code: str | None = None,
+) -> None:
+    tables["taxonomy_term"].append(
+        {
+            "id": taxonomy.term_id(code),
+            "code": code,
+            "name": name,
+            "description": description,
+            "parent_id": taxonomy.term_id(parent_code) if parent_code else None,
+            "taxonomy": taxonomy.name,
+            "language": "en",
+            "taxonomy_id": taxonomy.id,
+            "term_uri": None,
+        }
+    )
+
+
+def _add_taxonomies(tables: Tables, data: DataSet) -> None:
+    for taxonomy in TAXONOMIES:
+        tables["taxonomy"].append(
+            {
+                "id": taxonomy.id,
+                "name": taxonomy.name,
+                "description": taxonomy.description,
+                "uri": taxonomy.uri,
+                "version": "1",
+            }
+        )
+    for kind, (name, description) in KIND_TERMS.items():
+        _term(tables, KIND, kind.value, name, description)
+    for level, (name, description) in LEVEL_TERMS.items():
+        _term(tables, LEVEL, level.value, name, description)
+    for group, (name, description) in AGE_GROUP_TERMS.items():
+        _term(tables, AGE_GROUP, group.value, name, description)
+    categories = list(
+        dict.fromkeys(need.open_eligibility for need in data.needs if need.open_eligibility)
+    )
+    for category in categories:
+        _term(
+            tables,
+            NEED,
+            CATEGORY_PREFIX + category,
+            category,
+            f"Open Eligibility top-level category: {category}.",
+        )
+    for need in data.needs:
+        _add_need(tables, need)
+    for area in data.areas:
+        _term(tables, AREA, area.id, area.name, area.notes, area.parent)
+    for code, (name, description) in RECORD_TERMS.items():
+        _term(tables, RECORD, code, name, description)
+
+
+def _add_need(tables: Tables, need: Need) -> None:
+    parent = CATEGORY_PREFIX + need.open_eligibility if need.open_eligibility else None
+    _term(tables, NEED, need.code, need.label, need.description, parent)
+    term_id = NEED.term_id(need.code)
+    for index, synonym in enumerate(need.synonyms):
+        _attribute(tables, RECORD, "synonym", "taxonomy_term", term_id, synonym, index)
+
+
+def _add_area(tables: Tables, area: Area, extent: str | None) -> None:
+    """The area's own definition: a service_area with no service, carrying ZIPs and source."""
+    row_id = hsds_id("area", area.id)
+    tables["service_area"].append(
+        {
+            "id": row_id,
+            "service_id": None,
+            "name": area.name,
+            "description": area.notes,
+            "extent": extent,
+            "extent_type": "geojson" if extent else None,
+            "uri": None,
+        }
+    )
+    _attribute(tables, AREA, area.id, "service_area", row_id)
+    _attribute(tables, RECORD, "zip-codes", "service_area", row_id, ";".join(area.zips))
+    if area.straddling_zips:
+        _attribute(
+            tables,
+            RECORD,
+            "straddling-zip-codes",
+            "service_area",
+            row_id,
+            ";".join(area.straddling_zips),
+        )
+    if area.source:
+        _attribute(tables, RECORD, "source", "service_area", row_id, area.source)
+
+
+def _add_agency(
+    tables: Tables,
+    agency: Agency,
+    area_names: Mapping[str, str],
+    extents: Mapping[str, str],
+    need_order: Mapping[str, int],
+) -> None:
+    service_id = hsds_id("service", agency.id)
+    organization_id = hsds_id("organization", agency.id)
+    verified = agency.verified_on.isoformat() if agency.verified_on else None
+    tables["organization"].append(
+        {
+            "id": organization_id,
+            "name": agency.name,
+            "description": agency.description,
+            "website": agency.website or None,
+        }
+    )
+    tables["service"].append(
+        {
+            "id": service_id,
+            "organization_id": organization_id,
+            "name": agency.name,
+            "description": agency.description or None,
+            "url": agency.website or None,
+            "status": "active",
+            "application_process": agency.how_to_refer or None,
+            "eligibility_description": agency.eligibility or None,
+            "minimum_age": agency.min_age,
+            "maximum_age": agency.max_age,
+            "assured_date": verified,
+        }
+    )
+    for index, number in enumerate(agency.phones):
+        tables["phone"].append(
+            {
+                "id": hsds_id("phone", agency.id, str(index)),
+                "service_id": service_id,
+                "number": number,
+                "type": "voice",
+            }
+        )
+    for index, language in enumerate(agency.languages):
+        tables["language"].append(
+            {
+                "id": hsds_id("language", agency.id, str(index)),
+                "service_id": service_id,
+                "name": language,
+            }
+        )
+    if agency.address or agency.has_point:
+        _add_location(tables, agency, service_id, organization_id)
+    for area_id in agency.area_ids:
+        row_id = hsds_id("service_area", agency.id, area_id)
+        extent = extents.get(area_id)
+        tables["service_area"].append(
+            {
+                "id": row_id,
+                "service_id": service_id,
+                "name": area_names.get(area_id, area_id),
+                "description": None,
+                "extent": extent,
+                "extent_type": "geojson" if extent else None,
+                "uri": None,
+            }
+        )
+        _attribute(tables, AREA, area_id, "service_area", row_id)
+    link = ("service", service_id)
+    _attribute(tables, RECORD, "id", *link, agency.id)
+    _attribute(tables, KIND, agency.kind.value, *link)
+    for level in Level:
+        if level in agency.levels:
+            _attribute(tables, LEVEL, level.value, *link)
+    for group in AgeGroup:
+        if group in agency.age_groups:
+            _attribute(tables, AGE_GROUP, group.value, *link)
+    for code in sorted(agency.needs, key=lambda code: (need_order.get(code, 1 << 30), code)):
+        _attribute(tables, NEED, code, *link)
+    _attribute(tables, RECORD, "source", *link, agency.source)
+    for index, column in enumerate(agency.reconstructed):
+        _attribute(tables, RECORD, "reconstructed", *link, column, index)
+    if agency.notes:
+        _attribute(tables, RECORD, "notes", *link, agency.notes)
+    if verified:
+        tables["metadata"].append(
+            {
+                "id": hsds_id("metadata", agency.id),
+                "resource_id": service_id,
+                "resource_type": "service",
+                "last_action_date": verified,
+                "last_action_type": "verified",
+                "field_name": "assured_date",
+                "previous_value": "",
+                "replacement_value": verified,
+                "updated_by": "directory maintainers",
+            }
+        )
+
+
+def _add_location(tables: Tables, agency: Agency, service_id: str, organization_id: str) -> None:
+    location_id = hsds_id("location", agency.id)
+    tables["location"].append(
+        {
+            "id": location_id,
+            "location_type": "physical",
+            "organization_id": organization_id,
+            "name": agency.name,
+            "latitude": agency.latitude,
+            "longitude": agency.longitude,
+        }
+    )
+    tables["service_at_location"].append(
+        {
+            "id": hsds_id("service_at_location", agency.id),
+            "service_id": service_id,
+            "location_id": location_id,
+        }
+    )
+    if agency.address:
+        parts = split_address(agency.address)
+        tables["address"].append(
+            {"id": hsds_id("address", agency.id), "location_id": location_id, **parts}
+        )
+
+
+def split_address(text: str) -> dict[str, str]:
+    """'4400 Forbes Ave, Pittsburgh, PA 15213' -> HSDS address fields.
+
+    An address we cannot split goes whole into address_1, so nothing is lost or guessed.
+    """
+    match = ADDRESS.match(text)
+    if (
+        match
+        and join_address(match["street"], "", match["city"], match["state"], match["zip"]) == text
+    ):
+        street, city, state, postal = match["street"], match["city"], match["state"], match["zip"]
+    else:
+        street, city, state, postal = text, "", "", ""
+    return {
+        "address_1": street,
+        "city": city,
+        "state_province": state,
+        "postal_code": postal,
+        "country": "US",
+        "address_type": "physical",
+    }
+
+
+def join_address(street: str, street_2: str, city: str, state: str, postal: str) -> str:
+    """HSDS address fields -> our one-line address; the inverse of `split_address`."""
+    place = " ".join(part for part in (state, postal) if part)
+    return ", ".join(part for part in (street, street_2, city, place) if part)
+
+
+# -- serialising ---------------------------------------------------------------------------
