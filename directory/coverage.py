@@ -166,13 +166,4 @@ def _coverage(
 
 def areas_in_display_order(links) -> list[tuple[str, int]]:
     """(area id, depth) depth-first from the root, each broad area followed by its small places."""
-    children: dict[str | None, list[str]] = {}
-    for area_id in links.order:
-        children.setdefault(links.parent[area_id], []).append(area_id)
-    order: list[tuple[str, int]] = []
-    stack = [(area_id, 0) for area_id in reversed(children.get(None, []))]
-    while stack:
-        area_id, depth = stack.pop()
-        order.append((area_id, depth))
-        stack.extend((child, depth + 1) for child in reversed(children.get(area_id, [])))
-    return order
+    return links.display_order()  # the one area tree (geo.areas.AreaTree)

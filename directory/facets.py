@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from geo.areas import AreaTree
+
 from .records import AgeGroup, Agency, Area, Kind, Level
 
 FACETS = ("kind", "level", "age_group", "need", "area")
@@ -134,41 +136,6 @@ def _pack(mask: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class AreaLinks:
-    """Parent links of the service areas, with depth; cycles and unknown parents end a chain."""
-
-    parent: Mapping[str, str | None]
-    order: tuple[str, ...]
-
-    @classmethod
-    def build(cls, areas: Iterable[Area]) -> AreaLinks:
-        areas = list(areas)
-        ids = {area.id for area in areas}
-        parent = {a.id: a.parent if a.parent in ids and a.parent != a.id else None for a in areas}
-        return cls(parent, tuple(area.id for area in areas))
-
-    def ancestors(self, area_id: str) -> list[str]:
-        """The area and its ancestors, the area itself first."""
-        chain: list[str] = []
-        node: str | None = area_id
-        while node is not None and node in self.parent and node not in chain:
-            chain.append(node)
-            node = self.parent[node]
-        return chain
-
-    def depth(self, area_id: str) -> int:
-        return max(len(self.ancestors(area_id)) - 1, 0)
-
-    def descendants(self) -> dict[str, set[str]]:
-        """Area -> every area below it."""
-        below: dict[str, set[str]] = {area_id: set() for area_id in self.order}
-        for area_id in self.order:
-            for ancestor in self.ancestors(area_id)[1:]:
-                below[ancestor].add(area_id)
-        return below
-
-
-@dataclass(frozen=True)
 class FilterSets:
     """Agency positions by kind, level, age group, need and service area, as boolean masks.
 
@@ -184,7 +151,7 @@ class FilterSets:
     agencies: tuple[Agency, ...]
     position: Mapping[str, int]  # agency id -> position
     facets: Mapping[str, Facet]
-    links: AreaLinks
+    links: AreaTree  # the one area tree (geo.areas)
     listed_in: Mapping[str, np.ndarray]  # area -> positions of the agencies listing it
     points: tuple[np.ndarray, np.ndarray] = (_NONE, _NONE)  # lat, lon per position (NaN: none)
     listed_pairs: tuple[np.ndarray, np.ndarray] = (_NONE, _NONE)  # (position, area number)
@@ -198,7 +165,7 @@ class FilterSets:
         cls, agencies: Sequence[Agency], areas: Iterable[Area], need_codes: Sequence[str] = ()
     ) -> FilterSets:
         agencies = tuple(agencies)
-        links = AreaLinks.build(areas)
+        links = AreaTree.build(list(areas))
         below = links.descendants()
 
         def spread(area_ids: Iterable[str], up: bool) -> frozenset[str]:
@@ -297,8 +264,8 @@ class FilterSets:
         1 + depth of the deepest listed area that covers it (the root counts 1)."""
         depth = np.zeros(len(self.agencies), dtype=np.int16)
         chain = {a for area_id in area_ids for a in self.links.ancestors(area_id)}
-        for area_id in sorted(chain, key=self.links.depth):  # broadest first, deeper overwrite
-            depth[self.listed_in.get(area_id, _NONE)] = self.links.depth(area_id) + 1
+        for area_id in sorted(chain, key=self.links.depth.__getitem__):  # broadest first
+            depth[self.listed_in.get(area_id, _NONE)] = self.links.depth[area_id] + 1
         return depth
 
     def serving_age(self, age: int | None) -> np.ndarray:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from geo.areas import AreaTree
 from geo.zips import normalise_zip
 
 from .records import (
@@ -463,34 +464,14 @@ def _drop_orphans(
     path: Path, areas: list[Area], lines: dict[str, int], problems: list[LoadProblem]
 ) -> list[Area]:
     """Drop areas whose parent chain doesn't reach a root (unknown parent or a cycle)."""
-    by_id = {area.id: area for area in areas}
+    unrooted = AreaTree.build(areas).unrooted  # the one area tree says which, and why
     kept = []
     for area in areas:
-        chain, current = [], area
-        while current.parent is not None and current.id not in chain:
-            chain.append(current.id)
-            current = by_id.get(current.parent)
-            if current is None:
-                break
-        if current is None:
-            reason = (
-                f'unknown parent "{area.parent}"'
-                if area.parent not in by_id
-                else (f'parent chain reaches unknown area "{chain[-1]}"')
-            )
-            problems.append(LoadProblem(path, lines[area.id], "parent", area.parent or "", reason))
-        elif current.parent is not None:
-            problems.append(
-                LoadProblem(
-                    path,
-                    lines[area.id],
-                    "parent",
-                    area.parent or "",
-                    "parents form a cycle (" + " -> ".join(chain) + ")",
-                )
-            )
-        else:
+        reason = unrooted.get(area.id)
+        if reason is None:
             kept.append(area)
+        else:
+            problems.append(LoadProblem(path, lines[area.id], "parent", area.parent or "", reason))
     if areas and not any(area.parent is None for area in kept):
         problems.append(
             _fatal(

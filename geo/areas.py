@@ -65,7 +65,13 @@ def _zip_list(text: str | None) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class AreaTree:
-    """Parent links, depth and ZIP membership of the areas (a parent holds its children's ZIPs)."""
+    """The one area tree: parents, ancestors, descendants, depth, display order and ZIP
+    membership (a parent holds its children's ZIPs); `unrooted` names areas whose parent
+    chain never reaches a root (an unknown parent or a cycle), with the reason.
+
+    Unknown parents are treated as roots so one bad row can't hide the others; loading
+    reports `unrooted` and drops those rows before the directory uses the tree.
+    """
 
     order: tuple[str, ...]
     parent: Mapping[str, str | None]
@@ -75,11 +81,13 @@ class AreaTree:
     root_id: str | None
     position: Mapping[str, int]
     children: Mapping[str, tuple[str, ...]]
+    unrooted: Mapping[str, str]  # area id -> why its chain doesn't reach a root
 
     @classmethod
     def build(cls, areas: Sequence[Area]) -> AreaTree:
         """Index the areas; unknown parents are treated as roots so one bad row can't hide others."""
         ids = [area.id for area in areas]
+        unrooted = _unrooted(areas)
         parent = {a.id: (a.parent if a.parent in ids and a.parent != a.id else None) for a in areas}
         depth: dict[str, int] = {}
         for area_id in ids:
@@ -113,7 +121,40 @@ class AreaTree:
             root_id=roots[0] if len(roots) == 1 else None,
             position={area_id: n for n, area_id in enumerate(ids)},
             children={up: tuple(c) for up, c in children.items()},
+            unrooted=unrooted,
         )
+
+    def ancestors(self, area_id: str) -> list[str]:
+        """The area and its ancestors, the area itself first (a cycle ends the chain)."""
+        chain: list[str] = []
+        node: str | None = area_id
+        while node is not None and node in self.parent and node not in chain:
+            chain.append(node)
+            node = self.parent[node]
+        return chain
+
+    def descendants(self) -> dict[str, set[str]]:
+        """Area -> every area below it."""
+        below: dict[str, set[str]] = {area_id: set() for area_id in self.order}
+        for area_id in self.order:
+            for ancestor in self.ancestors(area_id)[1:]:
+                below[ancestor].add(area_id)
+        return below
+
+    def display_order(self) -> list[tuple[str, int]]:
+        """(area id, depth) depth-first from the root, each broad area followed by its small
+        places, siblings in regions.csv order."""
+        order: list[tuple[str, int]] = []
+        stack = [(i, 0) for i in reversed(self.order) if self.parent[i] is None]
+        seen: set[str] = set()
+        while stack:
+            area_id, depth = stack.pop()
+            if area_id in seen:
+                continue
+            seen.add(area_id)
+            order.append((area_id, depth))
+            stack.extend((c, depth + 1) for c in reversed(self.children.get(area_id, ())))
+        return order
 
     def broadest_first(self, area_ids: Iterable[str]) -> tuple[str, ...]:
         """Ids with their ancestors, broadest first (depth, then regions.csv order)."""
@@ -124,6 +165,27 @@ class AreaTree:
                 found.add(node)
                 node = self.parent[node]
         return tuple(sorted(found, key=lambda i: (self.depth[i], self.position[i])))
+
+
+def _unrooted(areas: Sequence[Area]) -> dict[str, str]:
+    """Areas whose parent chain doesn't reach a root: an unknown parent, or a cycle."""
+    by_id = {area.id: area for area in areas}
+    found: dict[str, str] = {}
+    for area in areas:
+        chain: list[str] = []
+        current: Area | None = area
+        while current is not None and current.parent is not None and current.id not in chain:
+            chain.append(current.id)
+            current = by_id.get(current.parent)
+        if current is None:
+            found[area.id] = (
+                f'unknown parent "{area.parent}"'
+                if area.parent not in by_id
+                else f'parent chain reaches unknown area "{chain[-1]}"'
+            )
+        elif current.parent is not None:
+            found[area.id] = "parents form a cycle (" + " -> ".join(chain) + ")"
+    return found
 
 
 class AreaIndex:
