@@ -186,16 +186,21 @@ class Locating:
                 "That latitude/longitude is not on the map: latitude goes from "
                 "-90 to 90 and longitude from -180 to 180."
             )
-        areas = tuple(self.areas_containing(lat, lon))
-        root = self.root_id
-        inside = bool(areas) if root is None else root in areas
-        place, kind = "", "point" if inside else ""
-        holders = self.geometry.place_index.holding(lon, lat, slivers=inside)
+        # The polygons decide when they hold the point: the municipality (and, in the city,
+        # the neighbourhood) and the areas those belong to. Else the areas' own shapes.
+        index = self.geometry.place_index
+        holders = index.holding(lon, lat)
+        place, kind, inside = "", "", True
+        if not holders:
+            areas = tuple(self.areas_containing(lat, lon))
+            root = self.root_id
+            inside = bool(areas) if root is None else root in areas
+            kind = "point" if inside else ""
+            if inside and index:  # a sliver between simplified lines: the nearest polygon
+                holders = index.holding(lon, lat, slivers=True)
         if holders:
-            # The polygons decide: the municipality (and, in the city, the neighbourhood)
-            # holding the point, and the areas those belong to.
             areas = self.geometry.tree.broadest_first(a for h in holders for a in h.area_ids)
-            inside, place, kind = True, holders[-1].name, holders[-1].precision
+            place, kind = holders[-1].name, holders[-1].precision
         if not inside:
             note = _join(note, f"This point is outside {self.region_name}.")
         return Location(
