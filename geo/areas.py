@@ -110,8 +110,9 @@ class AreaTree:
         roots = [i for i in ids if parent[i] is None]
         children: dict[str, list[str]] = {}
         for area_id in ids:
-            if parent[area_id] is not None:
-                children.setdefault(parent[area_id], []).append(area_id)
+            up = parent[area_id]
+            if up is not None:
+                children.setdefault(up, []).append(area_id)
         return cls(
             order=tuple(ids),
             parent=parent,
@@ -219,7 +220,7 @@ def zip_cells(
     by_point: dict[tuple[float, float], list[str]] = {}
     for code in sorted(set(codes)):
         point = points.get(code)
-        if point is not None and point.draws_shape and point.lat is not None:
+        if point and point.draws_shape and point.lat is not None and point.lon is not None:
             by_point.setdefault((point.lon, point.lat), []).append(code)
     if not by_point:
         return {}

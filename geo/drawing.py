@@ -89,9 +89,9 @@ def draw_areas(
     present = [i for i in order if shapes.get(i) is not None and not shapes[i].is_empty]
     if not present:
         return AreaDrawing("0 0 1 1", 1.0, 1.0, ())
-    bounds = [shapes[i].bounds for i in present]
-    min_x, min_y = min(b[0] for b in bounds), min(b[1] for b in bounds)
-    max_x, max_y = max(b[2] for b in bounds), max(b[3] for b in bounds)
+    extents = [shapes[i].bounds for i in present]
+    min_x, min_y = min(b[0] for b in extents), min(b[1] for b in extents)
+    max_x, max_y = max(b[2] for b in extents), max(b[3] for b in extents)
     x_scale = math.cos(math.radians((min_y + max_y) / 2))
     scale = DRAWING_WIDTH / max((max_x - min_x) * x_scale, 1e-9)
     height = round((max_y - min_y) * scale, 1)
@@ -128,7 +128,7 @@ def draw_areas(
             for p in polygons
         ]
         label_x = label_y = size = 0.0
-        bounds = (0.0, 0.0, 0.0, 0.0)
+        bounds: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
         if drawn:
             # The biggest part's inside point: inside the shape even when it is concave.
             point = max(drawn, key=lambda p: p.area).representative_point()

@@ -64,9 +64,13 @@ def read_geojson(path: Path, problems: list[str]) -> list[dict[str, Any]] | None
     except UnicodeDecodeError as error:
         problems.append(f"{path.name}: not UTF-8 text (byte {error.start}); file ignored")
         return None
-    except (json.JSONDecodeError, RecursionError) as error:
-        where = f"line {error.lineno}, column {error.colno}: " if hasattr(error, "lineno") else ""
-        problems.append(f"{path.name}: {where}not valid JSON; file ignored")
+    except json.JSONDecodeError as error:
+        problems.append(
+            f"{path.name}: line {error.lineno}, column {error.colno}: not valid JSON; file ignored"
+        )
+        return None
+    except RecursionError:
+        problems.append(f"{path.name}: nested too deeply to be GeoJSON; file ignored")
         return None
     if not isinstance(collection, dict):
         problems.append(f"{path.name}: expected a GeoJSON object; file ignored")

@@ -131,7 +131,7 @@ class Locating:
         if areas:
             lat_lon = (
                 (point.lat, point.lon)
-                if point and point.lat is not None
+                if point and point.lat is not None and point.lon is not None
                 else (self.area_point(areas[-1]))
             )
             if lat_lon is None:
@@ -151,7 +151,7 @@ class Locating:
                 place_kind="zip",
                 partly_in=self.geometry.zip_partly.get(code, ()),
             )
-        if point is None or point.lat is None:
+        if point is None or point.lat is None or point.lon is None:
             raise PlaceNotFound(
                 f"We couldn't find ZIP code {code}. Check the number, or try a "
                 f"town in {self.region_name}."
