@@ -193,3 +193,12 @@ def test_a_broken_geo_file_is_reported_with_its_name_and_reason(tmp_path, name, 
     mine = [p for p in built.problems if p.startswith(name)]
     assert mine and reason in mine[0], built.problems
     assert built.locate("15213").in_area  # the rest still answers
+
+
+def test_drawings_are_kept_on_their_atlas_so_a_new_data_version_frees_them():
+    first = Atlas.build(read_regions(DATA / "regions.csv"), DATA)
+    second = Atlas.build(read_regions(DATA / "regions.csv"), DATA)
+    assert first.areas_drawing() is first.areas_drawing()
+    assert second.areas_drawing() is not first.areas_drawing()
+    labelled = [p for p in first.areas_drawing().paths if p.size > 0]
+    assert labelled and all(p.bounds[0] <= p.label_x <= p.bounds[2] for p in labelled)
