@@ -94,6 +94,27 @@ class Atlas(Locating):
         """A municipality's or neighbourhood's area ids with their ancestors, broadest first."""
         return self.geometry.tree.broadest_first(place.area_ids)
 
+    def places_geojson(self) -> dict[str, Any]:
+        """Every municipality and neighbourhood polygon as GeoJSON, with its areas (broadest
+        first), how its membership was decided and its source."""
+        features = [
+            {
+                "type": "Feature",
+                "properties": {
+                    "name": place.name,
+                    "kind": place.kind,
+                    "municipality": place.municipality,
+                    "areas": list(self.place_shape_areas(place)),
+                    "membership": place.membership,
+                    "reconstructed": True,  # which area a place is in is our reconstruction
+                    "source": place.source,
+                },
+                "geometry": _rounded(mapping(place.geom)),
+            }
+            for place in self.places_with_shapes()
+        ]
+        return {"type": "FeatureCollection", "features": features}
+
     def areas_for_zip(self, code: str) -> tuple[str, ...]:
         """Area ids that list this ZIP (themselves or through a child), broadest first."""
         return self.geometry.tree.areas_by_zip.get(normalise_zip(code) or "", ())

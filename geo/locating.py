@@ -70,6 +70,15 @@ class Location:
     # | point (a point in no polygon) | "" outside
     partly_in: tuple[str, ...] = ()  # areas among `areas` (or under the last) holding only part
 
+    def place_json(self) -> dict[str, Any]:
+        """What the location resolved to, for JSON answers that add it to `to_json()`."""
+        return {
+            "place": self.place,
+            "place_kind": self.place_kind,
+            "partly_in": list(self.partly_in),
+            "is_precise": self.is_precise,
+        }
+
     @property
     def is_precise(self) -> bool:
         """True when every area in `areas` holds all of the place and no sub-area of the last

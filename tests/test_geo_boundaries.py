@@ -202,3 +202,22 @@ def test_drawings_are_kept_on_their_atlas_so_a_new_data_version_frees_them():
     assert second.areas_drawing() is not first.areas_drawing()
     labelled = [p for p in first.areas_drawing().paths if p.size > 0]
     assert labelled and all(p.bounds[0] <= p.label_x <= p.bounds[2] for p in labelled)
+
+
+def test_places_geojson_lists_every_polygon_with_its_areas_and_how_they_were_decided(atlas):
+    collection = atlas.places_geojson()
+    props = [f["properties"] for f in collection["features"]]
+    assert len(props) == 220
+    squirrel = next(p for p in props if p["name"] == "Squirrel Hill North")
+    assert squirrel["areas"] == ["allegheny-county", "pittsburgh"] and squirrel["reconstructed"]
+    assert all(p["membership"] and p["source"] for p in props)
+    json.dumps(collection)
+
+
+def test_place_json_says_what_a_location_resolved_to(atlas):
+    assert atlas.locate("15201").place_json() == {
+        "place": "15201",
+        "place_kind": "zip",
+        "partly_in": ["lawrenceville"],
+        "is_precise": False,
+    }
