@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,16 @@ import pytest
 from directory import create_app
 from directory.catalog import Directory
 from directory.config import DEFAULT_DATA_DIR
+
+
+def pytest_configure(config):
+    """Tests never write into the checkout's instance/: every index goes to a temporary folder
+    (DIRECTORY_INDEX_DIR, read by the app and the CLI), removed when the run ends."""
+    if "DIRECTORY_INDEX_DIR" not in os.environ:
+        folder = tempfile.mkdtemp(prefix="directory-test-index-")
+        os.environ["DIRECTORY_INDEX_DIR"] = folder
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 BROCHURE = next((SHARED / "seeds").glob("002_*.txt"), None) if SHARED.exists() else None
