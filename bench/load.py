@@ -6,7 +6,10 @@ prints throughput, p50/p95/p99 latency and errors next to the same server's /hea
 throughput (the ceiling: routing, headers and the network stack, no domain work).
 
     python bench/load.py [--agencies 10000] [--workers 2] [--clients 8] [--seconds 20]
-                         [--max-requests 20000] [--json]
+                         [--max-requests 20000] [--route mix|find-help|match|search] [--json]
+
+`--route find-help` drives only the find-help page (varied places, age groups, needs and
+words), so its throughput can be read against /healthz on its own.
 
 Only loopback addresses are ever contacted; every loop stops by itself.
 """
@@ -126,8 +129,27 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def request_mix(rng: random.Random, agency_ids: list[str]) -> str:
+ROUTES = ("mix", "find-help", "match", "search")
+
+
+def one_route(rng: random.Random, route: str) -> str:
+    """One path of a single route, varied like real searches (some with words, some without)."""
+    person = {"near": rng.choice(PLACES), "age": rng.choice(["adult", "child"])}
+    if rng.random() < 0.7:
+        person["need"] = rng.choice(NEEDS)
+    if rng.random() < 0.4:
+        person["q"] = rng.choice(WORDS)
+    if route == "find-help":
+        return "/?" + urlencode(person)
+    if route == "match":
+        return "/api/v1/match?" + urlencode(person)
+    return "/api/v1/search?" + urlencode({"q": rng.choice(WORDS), "age": person["age"]})
+
+
+def request_mix(rng: random.Random, agency_ids: list[str], route: str = "mix") -> str:
     """One path from a realistic mix of what families, coordinators and planners ask."""
+    if route != "mix":
+        return one_route(rng, route)
     roll = rng.random()
     place = rng.choice(PLACES)
     person = {"near": place, "age": rng.choice(["adult", "child"]), "need": rng.choice(NEEDS)}
@@ -156,6 +178,7 @@ def client(
     stop_at: float,
     max_requests: int,
     results: multiprocessing.Queue,
+    route: str = "mix",
 ) -> None:
     """One client process: sequential requests until the time or count budget runs out."""
     rng = random.Random(seed)
@@ -164,7 +187,7 @@ def client(
     for _ in range(max_requests):
         if time.monotonic() >= stop_at:
             break
-        path = paths or request_mix(rng, agency_ids)
+        path = paths or request_mix(rng, agency_ids, route)
         started = time.perf_counter()
         try:
             connection.request("GET", path, headers={"Accept-Encoding": "gzip"})
@@ -191,13 +214,15 @@ def drive(
     max_requests: int,
     agency_ids: list[str],
     path: str | None = None,
+    route: str = "mix",
 ) -> dict:
     results: multiprocessing.Queue = multiprocessing.Queue()
     stop_at = time.monotonic() + seconds
     per_client = max(1, max_requests // clients)
     processes = [
         multiprocessing.Process(
-            target=client, args=(port, path, agency_ids, seed, stop_at, per_client, results)
+            target=client,
+            args=(port, path, agency_ids, seed, stop_at, per_client, results, route),
         )
         for seed in range(clients)
     ]
@@ -255,6 +280,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--max-requests", type=int, default=20_000)
+    parser.add_argument("--route", choices=ROUTES, default="mix", help="one route, or the mix")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -293,7 +319,9 @@ def main() -> None:
             ceiling = drive(
                 port, args.clients, args.seconds / 2, args.max_requests, agency_ids, path="/healthz"
             )
-            mix = drive(port, args.clients, args.seconds, args.max_requests, agency_ids)
+            mix = drive(
+                port, args.clients, args.seconds, args.max_requests, agency_ids, route=args.route
+            )
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=60)
@@ -301,6 +329,7 @@ def main() -> None:
         "agencies": args.agencies,
         "workers": args.workers,
         "clients": args.clients,
+        "route": args.route,
         "mix": mix,
         "healthz_ceiling": ceiling,
         "ratio_to_ceiling": round(mix["throughput_rps"] / ceiling["throughput_rps"], 3),
@@ -308,7 +337,10 @@ def main() -> None:
     if args.json:
         print(json.dumps(report, indent=2))
         return
-    print(f"{args.agencies} agencies, {args.workers} workers, {args.clients} client processes")
+    print(
+        f"{args.agencies} agencies, {args.workers} workers, {args.clients} client processes, "
+        f"route {args.route}"
+    )
     for name in ("mix", "healthz_ceiling"):
         r = report[name]
         print(

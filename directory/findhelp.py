@@ -8,13 +8,21 @@ whom. Pure: no Flask.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from geo.atlas import Location
+from geo.places import PlaceNotFound
+
 from .catalog import Directory
-from .matching import AgencyMatch, Match, MatchQuery, match
+from .matching import AgencyMatch, Match, MatchQuery, match, parts_served, place_parts
+from .records import AgeGroup
 from .screening import LevelSuggestion, suggest_level
+from .urgent import UrgentHelp, read_vocabulary, signals_in, urgent_help
+from .words import age_from_words
 
 
 @dataclass(frozen=True)
@@ -30,8 +38,18 @@ class FindHelp:
     did_you_mean: str | None = None
     chosen: Sequence[AgencyMatch] = ()  # cover the place and fit every choice
     others: Sequence[AgencyMatch] = ()  # cover the place, but not the chosen level or needs
-    partial: Sequence[AgencyMatch] = ()  # serve only part of the place typed
+    partial: Sequence[AgencyMatch] = ()  # serve only part of an imprecise place (a ZIP, a town)
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    parts_named: dict[str, tuple[str, ...]] = field(default_factory=dict)  # partial id -> parts
+    urgent: UrgentHelp = field(default_factory=UrgentHelp)  # what to reach first, if anything
+    age_group: AgeGroup | None = None  # chosen, or read from the words ("my son")
+    age_group_inferred: bool = False  # True when the words, not the form, gave the age group
+    notices: tuple[str, ...] = ()  # contradictions and other things the person should know
+
+    @property
+    def is_whole_region(self) -> bool:
+        """No place was given: the answer is for the whole region."""
+        return not self.query.near
 
     @property
     def is_in_area(self) -> bool:
@@ -68,19 +86,35 @@ def find_help(
     named in the words (through needs.csv's synonyms, after spelling correction) join the
     ticked needs, and `did_you_mean` is offered. It is passed in so this module stays free
     of the web layer; without it (or a search index) the words are only shown back.
+    No place (only words or needs) answers for the whole region and asks for a place.
     """
-    location = directory.atlas.locate(query.near)
+    location = locate_or_outside(directory, query.near) if query.near else whole_region(directory)
     answers = frozenset(answers)
     suggestion = suggest_level(answers) if answers else None
     words = search_words(directory, query.q, location) if (search_words and query.q) else None
     named = tuple(getattr(words, "needs_named", ())) if words is not None else ()
     from_words = tuple(code for code in named if code not in query.needs)
     did_you_mean = getattr(words, "did_you_mean", None) if words is not None else None
-    if not location.in_area:
-        return FindHelp(query, location, from_words, None, suggestion, words, did_you_mean)
-    result = match(
-        directory, location, query.age_group, query.needs + from_words, query.level, query.years
+    vocabulary = directory.memo(
+        ("urgent-vocabulary",), lambda: read_vocabulary(directory.data.folder)
     )
+    signals = signals_in(vocabulary, query.q, query.needs + from_words, answers)
+    age_group, years, inferred, notices = _who(query)
+    if not location.in_area:
+        return FindHelp(
+            query,
+            location,
+            from_words,
+            None,
+            suggestion,
+            words,
+            did_you_mean,
+            urgent=urgent_help(directory, vocabulary, signals, None),
+            age_group=age_group,
+            age_group_inferred=inferred,
+            notices=notices,
+        )
+    result = match(directory, location, age_group, query.needs + from_words, query.level, years)
     # Sorted into the page's groups with masks, so only what a page shows becomes objects.
     ranked = result.agencies
     filters = directory.filters
@@ -90,7 +124,7 @@ def find_help(
     meets = (filters.mask("need", result.needs) if result.needs else filters.everyone())[
         ranked.positions
     ]
-    fits = ranked.covers & offers & meets
+    fits = offers & meets
     return FindHelp(
         query,
         location,
@@ -100,16 +134,32 @@ def find_help(
         words,
         did_you_mean,
         ranked.where(fits),
-        ranked.where(ranked.covers & ~fits),
-        ranked.where(~ranked.covers),
+        ranked.where(~fits),
+        result.partial,
         facet_counts(directory, result),
+        {
+            found.id: tuple(
+                directory.area_name(part)
+                for part in parts_served(directory, found.agency, result.parts)
+            )
+            for found in result.partial[: query.page * query.page_size]
+        },
+        urgent=urgent_help(
+            directory,
+            vocabulary,
+            signals,
+            result.agencies.filters.covering(place_parts(directory, location).whole),
+        ),
+        age_group=result.age_group,
+        age_group_inferred=inferred,
+        notices=notices,
     )
 
 
 def facet_counts(directory: Directory, result: Match) -> dict[str, dict[str, int]]:
     """How many of the agencies covering the place offer each level, age group and need."""
     filters = directory.filters
-    covering = result.agencies.where(result.agencies.covers).mask()
+    covering = result.agencies.mask()
     needs = filters.counts("need", covering)
     return {
         "level": filters.counts("level", covering),
@@ -120,3 +170,112 @@ def facet_counts(directory: Directory, result: Match) -> dict[str, dict[str, int
             )
         ),
     }
+
+
+def _who(query: MatchQuery) -> tuple[AgeGroup | None, int | None, bool, tuple[str, ...]]:
+    """The age group and age to search with, whether the words gave them, and contradictions.
+
+    A chosen age group wins; words ("my son", "age 10") fill it in when none was chosen. An
+    age in years that contradicts the chosen group is pointed out, never silently dropped.
+    """
+    said = age_from_words(query.q) if query.q else None
+    age_group, years, inferred = query.age_group, query.years, False
+    if years is None and said is not None and said.years is not None:
+        years = said.years
+    if age_group is None and years is not None:
+        age_group = AgeGroup.CHILD if years < 18 else AgeGroup.ADULT
+        inferred = query.years is None
+    if age_group is None and said is not None and said.age_group is not None:
+        age_group, inferred = said.age_group, True
+    notices = []
+    if query.age_group is not None and years is not None:
+        by_age = AgeGroup.CHILD if years < 18 else AgeGroup.ADULT
+        if by_age is not query.age_group:
+            notices.append(
+                f"You chose {query.age_group.label.lower()}, but age {years} is "
+                f"{'a child' if by_age is AgeGroup.CHILD else 'an adult'}'s age. These results "
+                f"are for {query.age_group.label.lower()}; choose "
+                f"{by_age.label.lower()} if the help is for someone aged {years}."
+            )
+    elif (
+        query.age_group is not None
+        and said is not None
+        and said.age_group not in (None, query.age_group)
+    ):
+        notices.append(
+            f"You chose {query.age_group.label.lower()}, but your words (\u201c{said.reason}\u201d) "
+            f"sound like the help is for {said.age_group.label.lower()}. These results are for "
+            f"{query.age_group.label.lower()}."
+        )
+    return age_group, years, inferred, tuple(notices)
+
+
+def whole_region(directory: Directory) -> Location:
+    """The whole region as a place, for words or needs given without one."""
+    atlas = directory.atlas
+    root = atlas.root_id
+    point = atlas.area_point(root) if root else None
+    lat, lon = point if point else (0.0, 0.0)
+    return Location(
+        "",
+        directory.region_name,
+        lat,
+        lon,
+        "region",
+        (root,) if root else (),
+        root is not None,
+        (),
+        f"Add your ZIP code or town to see the agencies for your part of {directory.region_name}.",
+    )
+
+
+def locate_or_outside(directory: Directory, text: str) -> Location:
+    """atlas.locate, but a town elsewhere in the US ("Erie, PA") is answered as outside the
+    region rather than as a place we couldn't find."""
+    try:
+        return directory.atlas.locate(text)
+    except PlaceNotFound as error:
+        town = us_town(text)
+        if town is None or error.choices:
+            raise
+        name, state, lat, lon = town
+        return Location(
+            text,
+            f"{name}, {state}",
+            lat,
+            lon,
+            "place",
+            (),
+            False,
+            (),
+            f"{name}, {state} is outside {directory.region_name}.",
+        )
+
+
+_STATE_AT_END = re.compile(r"^(?P<town>.+?)[\s,]+(?P<state>[A-Za-z]{2})\.?$")
+
+
+def us_town(text: str) -> tuple[str, str, float, float] | None:
+    """A US town typed with its state ("Erie, PA", "Austin TX"), from the zipcodes package."""
+    found = _STATE_AT_END.match(" ".join(text.split()))
+    if not found:
+        return None
+    key = (found.group("town").strip(" ,").casefold(), found.group("state").upper())
+    return _us_towns().get(key)
+
+
+@functools.cache
+def _us_towns() -> dict[tuple[str, str], tuple[str, str, float, float]]:
+    """(town, state) -> (town, state, lat, lon) for every US postal town; package data, not
+    a person's words, so one table per process."""
+    import zipcodes  # the whole US table: loaded only when a place isn't found
+
+    towns: dict[tuple[str, str], tuple[str, str, float, float]] = {}
+    for record in zipcodes.list_all():
+        try:
+            lat, lon = float(record["lat"]), float(record["long"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        key = (record["city"].casefold(), record["state"])
+        towns.setdefault(key, (record["city"], record["state"], lat, lon))
+    return towns

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from geo.distance import haversine_km
+from geo.places import normalise_name
+from geo.zips import normalise_zip, zips_in_text
 
 from .catalog import Directory
 from .records import AgeGroup, Agency, Kind, Level, parse_choice
@@ -125,15 +127,95 @@ class Gap:
 
 
 @dataclass(frozen=True, slots=True)
+class PlaceParts:
+    """Which service areas hold the whole of a person's place, and which only part of it."""
+
+    whole: tuple[str, ...]  # broadest first: agencies serving one of these serve the person
+    parts: tuple[str, ...] = ()  # only for imprecise places (a ZIP or town straddling areas)
+
+
+# Precisions that name one neighbourhood, municipality or point: never "part of" anything else.
+PRECISE = frozenset({"point", "address", "neighbourhood"})
+
+
+def place_parts(directory: Directory, location) -> PlaceParts:
+    """Split the location's areas into those holding all of it and those holding only part.
+
+    A ZIP code an area lists as straddling is only partly inside it ("15201" is partly
+    Lawrenceville), unless the area is the ZIP's own postal town ("15120" is Homestead's). A named town or city whose ZIP codes make up smaller areas ("Pittsburgh"
+    holds Oakland) is partly inside each. A neighbourhood, a municipality inside one area, a
+    point or an address is wholly where it is: it never gets parts.
+    """
+    areas = tuple(location.areas)
+    if not areas or location.precision in PRECISE:
+        return PlaceParts(areas)
+    atlas = directory.atlas
+    if location.precision == "zip":
+        code = normalise_zip(location.query) or (zips_in_text(location.query) or [""])[-1]
+        town = normalise_name(getattr(atlas.geometry.zip_points.get(code), "city", "") or "")
+        # A brochure town area ("Homestead") is the town its post office names: the ZIP whose
+        # postal town it is ("15120 Homestead") counts as wholly inside it.
+        straddling = [
+            a
+            for a in areas
+            if code in atlas.areas[a].straddling_zips
+            and normalise_name(atlas.areas[a].name) != town
+        ]
+        if not straddling:
+            return PlaceParts(areas)
+        links = directory.filters.links
+        whole = [a for a in areas if a not in straddling]
+        held = {up for a in whole for up in links.ancestors(a)}  # a whole child: its parents too
+        whole = [a for a in areas if a in held or a in whole]
+        return PlaceParts(tuple(whole), tuple(a for a in areas if a not in held))
+    place = _places_by_label(directory).get(location.label)
+    if place is None or place.kind == "neighbourhood":
+        return PlaceParts(areas)
+    zips = set(place.zips)
+    below = _areas_below(directory).get(areas[-1], ())
+    parts = tuple(
+        a for a in below if zips & (set(atlas.areas[a].zips) - set(atlas.areas[a].straddling_zips))
+    )
+    return PlaceParts(areas, parts)
+
+
+def _places_by_label(directory: Directory) -> dict:
+    return directory.memo(
+        ("places-by-label",), lambda: {p.label: p for p in directory.atlas.places}
+    )
+
+
+def _areas_below(directory: Directory) -> dict[str, tuple[str, ...]]:
+    def make() -> dict[str, tuple[str, ...]]:
+        links = directory.filters.links
+        order = {a: n for n, a in enumerate(links.order)}
+        return {
+            area: tuple(sorted(below, key=order.__getitem__))
+            for area, below in links.descendants().items()
+        }
+
+    return directory.memo(("areas-below",), make)
+
+
+def parts_served(directory: Directory, agency: Agency, parts: Sequence[str]) -> tuple[str, ...]:
+    """Which of the place's parts this agency serves (it lists the part or an area above it)."""
+    links = directory.filters.links
+    listed = set(agency.area_ids)
+    return tuple(p for p in parts if listed.intersection(links.ancestors(p)))
+
+
+@dataclass(frozen=True, slots=True)
 class Match:
     location: object  # geo Location
     age_group: AgeGroup | None
     needs: tuple[str, ...]
     level: Level | None
     age: int | None
-    agencies: Sequence[AgencyMatch]  # Ranked: read a page at a time
+    agencies: Sequence[AgencyMatch]  # Ranked: read a page at a time; all serve the place
     informal: Sequence[AgencyMatch]
     gaps: tuple[Gap, ...]
+    partial: Sequence[AgencyMatch] = ()  # serve only part of an imprecise place
+    parts: tuple[str, ...] = ()  # area ids holding only part of the place
 
     @property
     def is_in_area(self) -> bool:
@@ -160,13 +242,14 @@ def match(
     if not location.in_area:
         empty = Ranked(filters, NO_POSITIONS, np.zeros(0), np.zeros(0, dtype=bool), needs, level)
         return Match(location, age_group, needs, level, age, empty, empty, ())
-    covering = filters.covering(location.areas)
-    # Typing a broad place ("Pittsburgh") also shows agencies serving part of it, ranked after.
-    partial = filters.mask("area", location.areas[-1:]) & ~covering
+    split = place_parts(directory, location)
+    covering = filters.covering(split.whole)
+    # An imprecise place ("15201", "Pittsburgh") also names agencies serving part of it, apart.
+    partial = filters.covering(split.parts) & ~covering if split.parts else np.zeros_like(covering)
     fits = filters.serving_age(age)
     if age_group:
         fits &= filters.mask("age_group", [age_group.value])
-    locality = filters.locality(location.areas)
+    locality = filters.locality(split.whole + split.parts)
     formal = filters.mask("kind", [Kind.FORMAL.value])
     needs_met = np.zeros(len(filters), dtype=np.int16)
     for code in needs:
@@ -184,7 +267,7 @@ def match(
         return Ranked(filters, positions[order], kms[order], covers[order], needs, level_wanted)
 
     agencies = ranked(
-        formal & fits & (covering | partial),
+        formal & fits & covering,
         level,
         lambda p, km, covers: (
             filters.name_rank[p],
@@ -205,8 +288,24 @@ def match(
         lambda p, km, covers: (filters.name_rank[p], km, ~covers, -needs_met[p]),
     )
     informal = informal.where(informal.covers | (informal.kms <= NEAR_KM))
+    partial_ranked = ranked(
+        formal & fits & partial,
+        level,
+        lambda p, km, covers: (filters.name_rank[p], km, ~offers[p], -needs_met[p]),
+    )
     gaps = find_gaps(directory, location, covering, age_group, needs, level, age)
-    return Match(location, age_group, needs, level, age, agencies, informal, tuple(gaps))
+    return Match(
+        location,
+        age_group,
+        needs,
+        level,
+        age,
+        agencies,
+        informal,
+        tuple(gaps),
+        partial_ranked,
+        split.parts,
+    )
 
 
 def _agency_match(
@@ -317,6 +416,21 @@ def find_gaps(
             message += " " + _alternatives_sentence(alts) if alts else " We know of no alternative."
             gaps.append(Gap("gap", message, alts, need=need))
 
+    # No agency of the place's own area at all: say so once, in the brochure's words, rather
+    # than once per level and age group.
+    unassigned = bool(root_id) and not (formal & covering & ~region_wide).any()
+    if unassigned and location.areas[-1:] != (root_id,):
+        serving = formal & covering & fits_age & in_groups
+        alts = covered_alternatives(serving)
+        positions = np.flatnonzero(serving)
+        ordered = positions[np.argsort(filters.name_rank[positions], kind="stable")]
+        names = ", ".join(filters.agencies[p].name for p in ordered.tolist())
+        if names:
+            message = (
+                f"No service coordination agency is assigned to {place}; these "
+                f"{directory.region_name}-wide agencies serve you: {names}."
+            )
+            gaps.append(Gap("region-wide only", message, alts, age_group=age_group))
     for lvl in levels:
         for group in groups:
             providers = (
@@ -335,7 +449,11 @@ def find_gaps(
                     else " No agency in the directory offers it."
                 )
                 gaps.append(Gap("gap", message, alts, level=lvl, age_group=group))
-            elif location.areas[-1] != root_id and not (local & ~region_wide).any():
+            elif (
+                not unassigned
+                and location.areas[-1] != root_id
+                and not (local & ~region_wide).any()
+            ):
                 area_name = directory.area_name(location.areas[-1])
                 alts = covered_alternatives(local)
                 names = ", ".join(alt.agency.name for alt in alts)
@@ -365,7 +483,7 @@ def _alternatives_sentence(alternatives: Sequence[AgencyMatch]) -> str:
 class MatchQuery:
     """What a family asked for, parsed once from a form, an API call or the command line."""
 
-    near: str
+    near: str  # "" when only words or needs were given: the answer is for the whole region
     age_group: AgeGroup | None = None
     years: int | None = None
     needs: tuple[str, ...] = ()
@@ -384,7 +502,13 @@ class MatchQuery:
             return value.strip() if isinstance(value, str) else ""
 
         near = one("near")
-        if not near:
+        getlist = getattr(args, "getlist", None)
+        raw_needs = getlist("need") if getlist else args.get("need") or []
+        if isinstance(raw_needs, str):
+            raw_needs = [raw_needs]
+        # Words without a place answer for the whole region (and ask for one); ticked needs
+        # alone, or nothing at all, need a place.
+        if not near and not one("q"):
             raise BadInput(
                 f"Enter a ZIP code, town, neighbourhood or address in {directory.region_name}.",
                 code="missing_place",
@@ -399,10 +523,6 @@ class MatchQuery:
                 raise BadInput("Age in years must be a whole number.", code="bad_age") from None
             if not 0 <= years <= 120:
                 raise BadInput("Age in years must be between 0 and 120.", code="bad_age")
-        getlist = getattr(args, "getlist", None)
-        raw_needs = getlist("need") if getlist else args.get("need") or []
-        if isinstance(raw_needs, str):
-            raw_needs = [raw_needs]
         needs = []
         for code in (piece.strip() for value in raw_needs for piece in str(value).split(",")):
             if not code:

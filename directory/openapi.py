@@ -77,7 +77,7 @@ SCHEMAS: dict[str, Any] = {
             "label": {"type": "string"},
             "lat": {"type": "number"},
             "lon": {"type": "number"},
-            "precision": {"type": "string", "enum": ["zip", "place", "point", "address"]},
+            "precision": {"type": "string", "enum": ["zip", "place", "point", "address", "region"]},
             "areas": {
                 **STRINGS,
                 "description": "Ids of every service area holding the place, broadest first.",
@@ -145,19 +145,74 @@ SCHEMAS: dict[str, Any] = {
                     },
                 }
             ),
+            "age_group_inferred": {
+                "type": "boolean",
+                "description": 'True when the words ("my son", "age 10") gave filters.age_group.',
+            },
             "needs_from_words": {
                 **STRINGS,
                 "description": "Needs recognised in `q` through synonyms.",
             },
             "did_you_mean": NULLABLE_STRING,
             "suggestion": {"oneOf": [_ref("LevelSuggestion"), {"type": "null"}]},
-            "agencies": {"type": "array", "items": _ref("AgencyMatch")},
+            "urgent": {
+                "type": "array",
+                "items": _ref("UrgentLine"),
+                "description": "Lines to reach first when the words, needs or screener signal "
+                "danger (988 call or text first, then 911) or substance use with no local "
+                "agency (national helpline, treatment locator); empty otherwise.",
+            },
+            "first_call": {
+                "oneOf": [_ref("UrgentLine"), {"type": "null"}],
+                "description": "211 when only rent, food or bills were asked for.",
+            },
+            "notices": {
+                **STRINGS,
+                "description": "Contradictions in what was asked (adult, age 10), in words.",
+            },
+            "agencies": {
+                "type": "array",
+                "items": _ref("AgencyMatch"),
+                "description": "Only agencies whose service area holds the place.",
+            },
+            "partial": {
+                "type": "array",
+                "items": _ref("PartialMatch"),
+                "description": "Only for a ZIP or town straddling service areas: agencies "
+                "serving part of it, each naming the parts it serves.",
+            },
             "informal": {"type": "array", "items": _ref("InformalMatch")},
             "gaps": {"type": "array", "items": _ref("Gap")},
             "page": {"type": "integer", "minimum": 1},
             "page_size": {"type": "integer", "minimum": 1},
             "total_agencies": {"type": "integer", "minimum": 0},
             "total_informal": {"type": "integer", "minimum": 0},
+            "total_partial": {"type": "integer", "minimum": 0},
+        }
+    ),
+    "UrgentLine": _object(
+        {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "phone": NULLABLE_STRING,
+            "how": {"type": "string"},
+            "when": {"type": "string"},
+            "signal": {"type": "string", "enum": ["crisis", "substance-use", "everyday"]},
+            "website": NULLABLE_STRING,
+            "source": {"type": "string"},
+            "verified_on": NULLABLE_STRING,
+        }
+    ),
+    "PartialMatch": _object(
+        {
+            **AGENCY_PROPERTIES,
+            "needs_met": STRINGS,
+            "offers_level": {"type": "boolean"},
+            "covers_place": {"type": "boolean"},
+            "serves_parts": {
+                "type": "array",
+                "items": _object({"id": {"type": "string"}, "name": {"type": "string"}}),
+            },
         }
     ),
     "SearchResults": _object(

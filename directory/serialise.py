@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from .catalog import Directory
+from .matching import parts_served
 from .records import Agency
 
 
@@ -70,11 +71,25 @@ def match_json(result, directory: Directory, page: int = 1, page_size: int | Non
             )
             for found in result.informal[window]
         ],
+        "partial": [
+            dict(
+                agency_json(found.agency, directory, found.distance_km),
+                needs_met=list(found.needs_met),
+                offers_level=found.offers_level,
+                covers_place=False,
+                serves_parts=[
+                    {"id": part, "name": directory.area_name(part)}
+                    for part in parts_served(directory, found.agency, result.parts)
+                ],
+            )
+            for found in result.partial[window]
+        ],
         "gaps": [gap.to_json() for gap in result.gaps],
         "page": page,
         "page_size": size,
         "total_agencies": len(result.agencies),
         "total_informal": len(result.informal),
+        "total_partial": len(result.partial),
     }
 
 
@@ -189,16 +204,22 @@ def find_help_json(answer, directory: Directory) -> dict:
             },
             "agencies": [],
             "informal": [],
+            "partial": [],
             "gaps": [],
+            "total_partial": 0,
             "page": query.page,
             "page_size": query.page_size,
             "total_agencies": 0,
             "total_informal": 0,
         }
+    payload["filters"]["age_group"] = answer.age_group.value if answer.age_group else None
+    payload["age_group_inferred"] = answer.age_group_inferred  # filters.age_group came from words
     payload["needs_from_words"] = list(answer.needs_from_words)
     payload["did_you_mean"] = answer.did_you_mean
     payload["suggestion"] = answer.suggestion.to_json() if answer.suggestion else None
-    return payload
+    payload["notices"] = list(answer.notices)
+    # Urgent help comes first in the answer, as on the page.
+    return {**answer.urgent.to_json(), **payload}
 
 
 def search_json(results, directory: Directory) -> dict:

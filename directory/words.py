@@ -198,3 +198,50 @@ def edit_distance(a: str, b: str, limit: int) -> int:
             return limit + 1
         previous2, previous = previous, current
     return previous[-1]
+
+
+# "my son", "our daughter", "my 9 year old": the person asking is a parent, so the search is
+# a child's. English, not tied to any region.
+_CHILD_OF = re.compile(
+    r"\b(?:my|our)\s+(?:\d{1,2}\s*(?:-|\s)?\s*(?:years?|yrs?)\s*(?:-|\s)?\s*old\s+)?"
+    r"(?:son|sons|daughter|daughters|child|children|kid|kids|boy|girl|teen|teenager|baby|toddler)\b"
+)
+_YEARS = re.compile(
+    r"\b(?:age|aged|ages)\s+(\d{1,3})\b"
+    r"|\b(\d{1,3})\s*(?:-|\s)?\s*(?:years?|yrs?)(?:\s*(?:-|\s)?\s*old)?\b"
+    r"|\b(?:is|she's|he's|i'm|im)\s+(\d{1,3})\b(?!\s*(?:am|pm|minutes?|hours?|days?|weeks?|months?|times?))"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AgeFromWords:
+    """Who the words say the search is for: a child ("my son"), an age ("she is 10"), or nobody."""
+
+    age_group: AgeGroup | None = None
+    years: int | None = None
+    reason: str = ""  # the words that said so, for the page: "my son", "age 10"
+
+
+def age_from_words(text: str) -> AgeFromWords:
+    """Read a child's search from everyday words; ages under 18 make it a child's, 18+ an adult's.
+
+    >>> age_from_words("my daughter is suicidal").age_group.value
+    'child'
+    >>> age_from_words("psychiatrist for a 10 year old").years
+    10
+    """
+    text = clean_text(text).casefold()
+    years = None
+    reason = ""
+    for found in _YEARS.finditer(text):
+        number = int(next(group for group in found.groups() if group))
+        if 0 <= number <= 120:
+            years, reason = number, found.group(0).strip()
+            break
+    if years is not None:
+        group = AgeGroup.CHILD if years < 18 else AgeGroup.ADULT
+        return AgeFromWords(group, years, reason)
+    child = _CHILD_OF.search(text)
+    if child:
+        return AgeFromWords(AgeGroup.CHILD, None, child.group(0).strip())
+    return AgeFromWords()

@@ -1,0 +1,267 @@
+"""Urgent help first: words that signal danger, and the lines a person should reach first (pure).
+
+Two files in the data folder, both editable in a spreadsheet:
+
+- `urgent.csv` (`phrase,signal,notes`): words and phrases and what they signal, `crisis`
+  (988 and 911 first), `substance-use` (the national helpline and treatment locator when no
+  local agency lists that help) or `everyday` (rent, food, bills: 211 first).
+- `urgent_lines.csv` (`id,name,phone,how,when,signal,website,source,verified_on`): lines
+  that are not agencies of the directory (911, national helplines), each with its source.
+
+988, 211 and any county crisis line come from agencies.csv, with that row's source: a phone
+number appears only if it is in the data with its source.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from .records import Kind
+from .words import split_words
+
+WORDS_FILE = "urgent.csv"
+LINES_FILE = "urgent_lines.csv"
+SIGNALS = ("crisis", "substance-use", "everyday")
+# The screener answer and need codes that mean the same as urgent words.
+SCREENER_SIGNALS = {"crises": "crisis"}
+NEED_SIGNALS = {
+    "crisis": "crisis",
+    "substance-use": "substance-use",
+    "housing": "everyday",
+    "food": "everyday",
+    "benefits": "everyday",
+}
+WHAT_COORDINATION_IS_FOR = (
+    "Service coordination is for people seeking mental health services who want help "
+    "reaching supports. For rent, food or bills alone, 211 is the quickest place to start."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UrgentLine:
+    """A line to reach first, with where its number comes from."""
+
+    id: str
+    name: str
+    phone: str | None
+    how: str
+    when: str
+    signal: str
+    website: str | None
+    source: str
+    verified_on: date | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "phone": self.phone,
+            "how": self.how,
+            "when": self.when,
+            "signal": self.signal,
+            "website": self.website,
+            "source": self.source,
+            "verified_on": self.verified_on.isoformat() if self.verified_on else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class UrgentVocabulary:
+    """The urgent words (as word tuples) by signal, the extra lines, and rows that were skipped."""
+
+    phrases: Mapping[str, tuple[tuple[str, ...], ...]]
+    lines: tuple[UrgentLine, ...]
+    problems: tuple[str, ...] = ()
+
+
+def read_vocabulary(folder: str | Path) -> UrgentVocabulary:
+    """Read urgent.csv and urgent_lines.csv; a bad row is reported as FILE:LINE: reason, and skipped."""
+    folder = Path(folder)
+    problems: list[str] = []
+    phrases: dict[str, list[tuple[str, ...]]] = {signal: [] for signal in SIGNALS}
+    for line, row in _rows(folder / WORDS_FILE):
+        words = tuple(split_words(row.get("phrase") or ""))
+        signal = (row.get("signal") or "").strip()
+        if not words:
+            problems.append(f'{WORDS_FILE}:{line}: column "phrase" is empty; row skipped')
+        elif signal not in phrases:
+            problems.append(
+                f'{WORDS_FILE}:{line}: column "signal": "{signal[:40]}" is not one of '
+                f"{', '.join(SIGNALS)}; row skipped"
+            )
+        else:
+            phrases[signal].append(words)
+    lines: list[UrgentLine] = []
+    for line, row in _rows(folder / LINES_FILE):
+        values = {key: (value or "").strip() for key, value in row.items() if key}
+        missing = [
+            name for name in ("id", "name", "how", "signal", "source") if not values.get(name)
+        ]
+        if missing:
+            problems.append(f'{LINES_FILE}:{line}: column "{missing[0]}" is empty; row skipped')
+            continue
+        if values["signal"] not in SIGNALS:
+            problems.append(f'{LINES_FILE}:{line}: column "signal" is unknown; row skipped')
+            continue
+        try:
+            verified = (
+                date.fromisoformat(values["verified_on"]) if values.get("verified_on") else None
+            )
+        except ValueError:
+            problems.append(
+                f'{LINES_FILE}:{line}: column "verified_on" is not YYYY-MM-DD; left empty'
+            )
+            verified = None
+        lines.append(
+            UrgentLine(
+                values["id"],
+                values["name"],
+                values.get("phone") or None,
+                values["how"],
+                values.get("when", ""),
+                values["signal"],
+                values.get("website") or None,
+                values["source"],
+                verified,
+            )
+        )
+    return UrgentVocabulary(
+        {signal: tuple(found) for signal, found in phrases.items()}, tuple(lines), tuple(problems)
+    )
+
+
+def _rows(path: Path) -> Iterable[tuple[int, dict]]:
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        yield from enumerate(csv.DictReader(file), start=2)
+
+
+def signals_in(
+    vocabulary: UrgentVocabulary,
+    text: str = "",
+    needs: Iterable[str] = (),
+    answers: Iterable[str] = (),
+) -> frozenset[str]:
+    """What the person's words, needs and screener answers signal: crisis, substance-use, everyday."""
+    found = {SCREENER_SIGNALS[a] for a in answers if a in SCREENER_SIGNALS}
+    found |= {NEED_SIGNALS[n] for n in needs if n in NEED_SIGNALS}
+    words = split_words(text) if text else []
+    if words:
+        for signal, phrases in vocabulary.phrases.items():
+            if signal not in found and any(_contains(words, p) for p in phrases):
+                found.add(signal)
+    return frozenset(found)
+
+
+def _contains(words: Sequence[str], phrase: tuple[str, ...]) -> bool:
+    size = len(phrase)
+    return any(tuple(words[i : i + size]) == phrase for i in range(len(words) - size + 1))
+
+
+@dataclass(frozen=True, slots=True)
+class UrgentHelp:
+    """What to reach first: urgent lines (crisis, substance use), or 211 for everyday needs."""
+
+    urgent: tuple[UrgentLine, ...] = ()
+    first_call: UrgentLine | None = None  # 211 when rent, food or bills alone were asked
+    message: str = ""
+
+    def to_json(self) -> dict:
+        return {
+            "urgent": [line.to_json() for line in self.urgent],
+            "first_call": self.first_call.to_json() if self.first_call else None,
+        }
+
+
+def urgent_help(
+    directory,
+    vocabulary: UrgentVocabulary,
+    signals: frozenset[str],
+    covering: np.ndarray | None = None,
+) -> UrgentHelp:
+    """The lines for these signals: for a crisis 988 (call or text) first, then 911, then any
+    crisis line of the data serving the place; for substance use with no local agency listing
+    it, the national helpline and treatment locator; for everyday needs alone, 211.
+    `covering` marks the agencies serving the person's place (None: outside the region)."""
+    if not signals:
+        return UrgentHelp()
+    filters = directory.filters
+    extra = {
+        signal: [line for line in vocabulary.lines if line.signal == signal] for signal in SIGNALS
+    }
+    urgent: list[UrgentLine] = []
+    if "crisis" in signals:
+        lifeline = _agency_with_phone(directory, "988")
+        if lifeline is not None:
+            urgent.append(
+                _line_of(
+                    lifeline,
+                    "crisis",
+                    "Call or text 988",
+                    "Any time, day or night, if you or someone you love is thinking about suicide or is in crisis.",
+                )
+            )
+        urgent.extend(extra["crisis"])
+        if covering is not None:
+            local = (
+                covering
+                & filters.mask("need", ["crisis"])
+                & ~filters.mask("kind", [Kind.FORMAL.value])
+            )
+            for position in np.flatnonzero(local).tolist():
+                agency = filters.agencies[position]
+                if agency.phone and agency.phone != "988" and agency is not lifeline:
+                    urgent.append(
+                        _line_of(agency, "crisis", f"Call {agency.phone}", agency.description)
+                    )
+    if "substance-use" in signals:
+        served = False
+        if covering is not None:
+            served = bool(
+                (
+                    covering
+                    & filters.mask("need", ["substance-use"])
+                    & filters.mask("kind", [Kind.FORMAL.value])
+                ).any()
+            )
+        if not served:
+            urgent.extend(extra["substance-use"])
+    if urgent:
+        return UrgentHelp(tuple(dict.fromkeys(urgent)))
+    if signals == {"everyday"}:
+        dial = _agency_with_phone(directory, "211")
+        if dial is not None:
+            return UrgentHelp(
+                (),
+                _line_of(dial, "everyday", "Dial 211", dial.description),
+                WHAT_COORDINATION_IS_FOR,
+            )
+    return UrgentHelp()
+
+
+def _agency_with_phone(directory, number: str):
+    for agency in directory.agencies:
+        if number in agency.phones:
+            return agency
+    return None
+
+
+def _line_of(agency, signal: str, how: str, when: str) -> UrgentLine:
+    return UrgentLine(
+        agency.id,
+        agency.name,
+        agency.phone,
+        how,
+        when or "",
+        signal,
+        agency.website or None,
+        agency.source,
+        agency.verified_on,
+    )
