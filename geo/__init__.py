@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .areas import Area, read_regions
 from .atlas import Atlas, Location
+from .boundaries import PlaceShape
 from .distance import geodesic_km, haversine_km
 from .places import PlaceNotFound
 from .zips import normalise_zip
@@ -16,6 +17,7 @@ __all__ = [
     "Atlas",
     "Location",
     "PlaceNotFound",
+    "PlaceShape",
     "geodesic_km",
     "haversine_km",
     "normalise_zip",
