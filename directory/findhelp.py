@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +22,7 @@ from .catalog import Directory
 from .matching import AgencyMatch, Match, MatchQuery, match, parts_served, place_parts
 from .records import AgeGroup
 from .screening import LevelSuggestion, suggest_level
-from .urgent import UrgentHelp, read_vocabulary, signals_in, urgent_help
+from .urgent import UrgentHelp, signals_in, urgent_help, vocabulary
 from .words import age_from_words
 
 
@@ -45,6 +46,23 @@ class FindHelp:
     age_group: AgeGroup | None = None  # chosen, or read from the words ("my son")
     age_group_inferred: bool = False  # True when the words, not the form, gave the age group
     notices: tuple[str, ...] = ()  # contradictions and other things the person should know
+
+    @property
+    def how_to_refer(self) -> str | None:
+        """The referral steps most agencies shown share: the page says them once, and a card
+        repeats only steps of its own."""
+        shown = [
+            *self.chosen[: self.limit],
+            *self.others[: self.limit],
+            *self.partial[: self.limit],
+        ]
+        steps = Counter(found.agency.how_to_refer for found in shown if found.agency.how_to_refer)
+        return steps.most_common(1)[0][0] if steps else None
+
+    @property
+    def facet_total(self) -> int:
+        """Agencies serving the place: a facet value narrows only when fewer than this have it."""
+        return len(self.match.agencies) if self.match else 0
 
     @property
     def is_whole_region(self) -> bool:
@@ -95,10 +113,8 @@ def find_help(
     named = tuple(getattr(words, "needs_named", ())) if words is not None else ()
     from_words = tuple(code for code in named if code not in query.needs)
     did_you_mean = getattr(words, "did_you_mean", None) if words is not None else None
-    vocabulary = directory.memo(
-        ("urgent-vocabulary",), lambda: read_vocabulary(directory.data.folder)
-    )
-    signals = signals_in(vocabulary, query.q, query.needs + from_words, answers)
+    words_of_danger = vocabulary(directory)
+    signals = signals_in(words_of_danger, query.q, query.needs + from_words, answers)
     age_group, years, inferred, notices = _who(query)
     if not location.in_area:
         return FindHelp(
@@ -109,7 +125,7 @@ def find_help(
             suggestion,
             words,
             did_you_mean,
-            urgent=urgent_help(directory, vocabulary, signals, None),
+            urgent=urgent_help(directory, words_of_danger, signals, None),
             age_group=age_group,
             age_group_inferred=inferred,
             notices=notices,
@@ -146,9 +162,9 @@ def find_help(
         },
         urgent=urgent_help(
             directory,
-            vocabulary,
+            words_of_danger,
             signals,
-            result.agencies.filters.covering(place_parts(directory, location).whole),
+            filters.covering(place_parts(directory, location).whole),
         ),
         age_group=result.age_group,
         age_group_inferred=inferred,

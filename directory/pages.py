@@ -24,10 +24,12 @@ from .errors import BadInput
 from .findhelp import find_help
 from .forms import CoverageQuery, FindHelpForm
 from .matching import MatchQuery
+from .provenance import data_line, provenance
 from .referrals import ReferralList
 from .screening import ADMINISTRATIVE_WHY, BLENDED_WHY, DECIDED_BY, QUESTIONS
 from .serialise import coverage_geojson, referral_csv
 from .svg import map_picture, view_box_around
+from .urgent import vocabulary
 from .web import current_directory, search_words
 
 bp = Blueprint("pages", __name__)
@@ -68,6 +70,24 @@ def home():
     response = current_app.make_response(render_template(template, answer=answer, **context))
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.app_context_processor
+def provenance_helpers() -> dict:
+    """`data_line()` for the one honest line every page, print view and download shares."""
+    return {"data_line": lambda: data_line(current_directory())}
+
+
+@bp.get("/about")
+def about():
+    directory = current_directory()
+    return render_template(
+        "about.html",
+        facts=provenance(directory),
+        status=directory.status(),
+        vocabulary=vocabulary(directory),
+        referrals=_stored_list(directory),
+    )
 
 
 def _field_for(error: Exception) -> str:

@@ -136,6 +136,11 @@ def read_vocabulary(folder: str | Path) -> UrgentVocabulary:
     )
 
 
+def vocabulary(directory) -> UrgentVocabulary:
+    """This data version's urgent words and lines, read once per version."""
+    return directory.memo(("urgent-vocabulary",), lambda: read_vocabulary(directory.data.folder))
+
+
 def _rows(path: Path) -> Iterable[tuple[int, dict]]:
     if not path.exists():
         return
