@@ -180,19 +180,24 @@ def locate(text: str, as_json: bool) -> None:
 
 @main.command("match")
 @data_option
-@click.option("--near", required=True, help="ZIP, town, neighbourhood, address or lat,lon.")
+@click.option("--near", default="", help="ZIP, town, neighbourhood, address or lat,lon.")
 @click.option("--age", "age_group", type=click.Choice(["adult", "child"]), default=None)
 @click.option("--years", type=int, default=None, help="Exact age, if known.")
 @click.option("--need", "needs", multiple=True, help="Need code (repeatable); see data/needs.csv.")
 @click.option("--level", type=click.Choice(["blended", "administrative"]), default=None)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def match_command(near, age_group, years, needs, level, as_json) -> None:
-    """Agencies serving a place for an age group, needs and level, with the gaps."""
+@click.option(
+    "--q", "words", default="", help='The person\'s own words ("my son needs rent help").'
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the /api/v1/match shape).")
+def match_command(near, age_group, years, needs, level, words, as_json) -> None:
+    """Agencies serving a place for an age group, needs and level, with the gaps; urgent help first."""
     from geo.places import PlaceNotFound
 
     from .errors import BadInput
-    from .matching import MatchQuery, match
-    from .serialise import match_json
+    from .findhelp import find_help
+    from .matching import MatchQuery
+    from .serialise import find_help_json
+    from .web import search_words
 
     directory = load_directory()
     args = {
@@ -201,23 +206,39 @@ def match_command(near, age_group, years, needs, level, as_json) -> None:
         "years": "" if years is None else str(years),
         "need": list(needs),
         "level": level or "",
+        "q": words,
+        "page_size": str(directory.settings.get("MAX_PAGE_SIZE", 100)),
     }
     try:
         query = MatchQuery.from_args(args, directory)
-        location = directory.atlas.locate(query.near)
+        answer = find_help(directory, query, (), search_words)
     except (BadInput, PlaceNotFound) as error:
         raise click.ClickException(str(error)) from None
-    result = match(directory, location, query.age_group, query.needs, query.level, query.years)
     if as_json:
-        emit_json(match_json(result, directory))
+        emit_json(find_help_json(answer, directory))
         return
+    location = answer.location
+    for line in answer.urgent.urgent:
+        click.echo(f"URGENT {line.how}: {line.name}. {line.when}")
+    if answer.urgent.first_call:
+        first = answer.urgent.first_call
+        click.echo(f"First: {first.how}: {first.name}. {answer.urgent.message}")
     click.echo(f"{location.label}: " + ", ".join(directory.area_name(a) for a in location.areas))
     if not location.in_area:
-        click.echo(f"Outside the area this directory covers ({directory.region_name}).")
+        click.echo(location.note or f"Outside {directory.region_name}.")
+        click.echo("Dial 211 to find services where you live; in a crisis call or text 988.")
+        return
+    if location.note:
+        click.echo(location.note)
+    for notice in answer.notices:
+        click.echo(f"! {notice}")
+    result = answer.match
     for found in result.agencies:
         levels = "/".join(sorted(lvl.label for lvl in found.agency.levels))
-        where = "" if found.covers_place else " (serves part of this place)"
-        click.echo(f"- {found.agency.name}  {found.agency.phone or ''}  [{levels}]{where}")
+        click.echo(f"- {found.agency.name}  {found.agency.phone or ''}  [{levels}]")
+    for found in result.partial:
+        parts = " or ".join(answer.parts_named.get(found.id, ()))
+        click.echo(f"- If you live in {parts}: {found.agency.name}  {found.agency.phone or ''}")
     if result.informal:
         click.echo("Community supports:")
         for found in result.informal:
