@@ -26,6 +26,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
         hops = int(app.config["PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    app.wsgi_app = web.GuardedApp(app.wsgi_app, web.trusted_hosts(app.config))
     web.init_app(app)
     limits.init_app(app)
     responses.init_app(app)

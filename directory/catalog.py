@@ -171,9 +171,11 @@ class Directory:
 class DirectoryHolder:
     """Serves the last good Directory and swaps in a new one only when the new data is clean.
 
-    A Friday edit that breaks rows must not take agencies off the site: a reload that
-    rejects any row (or whole file) keeps the old directory serving and reports the
-    new problems, until the files are fixed.
+    A Friday edit that breaks rows must not take agencies off the site: a version that rejects
+    any row or file, or shrinks by more than MAX_SHRINK, is refused and the last accepted one
+    keeps serving. Accepted versions are saved as snapshots (directory/snapshots.py), so a
+    restarted or replaced worker boots from the newest accepted version, not the files as
+    they are now. Reloads run in a background thread; no request waits for one.
     """
 
     def __init__(
@@ -183,55 +185,165 @@ class DirectoryHolder:
         *,
         build: Callable[[DataSet, Mapping[str, Any]], Directory] | None = None,
     ):
+        from .snapshots import SnapshotStore
+
         self.folder = Path(folder)
         self.settings = dict(settings or {})
         self._build = build or (lambda data, settings: Directory.from_data(data, settings))
         self._lock = threading.Lock()
-        self._current = self._build(load_data(self.folder), self.settings)
+        self._reloading = False
+        self.snapshots = SnapshotStore.for_settings(self.settings, self.folder)
         self.rejected: tuple[LoadProblem, ...] = ()  # problems of the newest unused data
+        self.refused_because = ""  # why the newest data in the folder is not served
+        self.serving = "data"  # "data", "snapshot" (last accepted) or "unchecked"
+        self._wait_until_stable(float(self.settings.get("STABLE_SECONDS", 1.0)) * 10)
         self._stamp = self._file_stamp()
+        self._current = self._boot()
         self._checked_at = time.monotonic()
 
+    # -- boot and reload --------------------------------------------------------------------
+
+    def _boot(self) -> Directory:
+        data = self._load()
+        if data is not None:
+            reason = self._refusal(data)
+            if not reason:
+                directory = self._try_build(data)
+                if directory is not None:
+                    self._accept(data)
+                    return directory
+                reason = "the directory could not be built from it"
+            self._refuse(data, reason)
+        snapshot = self.snapshots.newest() if self.snapshots else None
+        if snapshot is not None:
+            directory = self._try_build(load_data(snapshot.files))
+            if directory is not None:
+                self.serving = "snapshot"
+                log.warning("serving the last accepted data version %s", snapshot.fingerprint)
+                return directory
+        # No good version anywhere: serve what we can, and say so in /healthz.
+        self.serving = "unchecked"
+        log.warning("no accepted data version to serve; serving the data folder as it is")
+        return self._build(data if data is not None else load_data(self.folder), self.settings)
+
+    def _load(self) -> DataSet | None:
+        try:
+            return load_data(self.folder)
+        except Exception as error:  # a loader bug must not take the site down
+            log.error("data load failed: %s", type(error).__name__)
+            return None
+
+    def _try_build(self, data: DataSet) -> Directory | None:
+        try:
+            return self._build(data, self.settings)
+        except Exception as error:
+            log.error("directory build failed: %s", type(error).__name__)
+            return None
+
+    def _refusal(self, data: DataSet) -> str:
+        """Why this data version must not be served ('' when it may)."""
+        from .snapshots import CONFIRM_MARKER, shrink_reason
+
+        if data.has_fatal_problem:
+            fatal = sum(1 for p in data.problems if p.is_fatal)
+            return f"{fatal} file(s) unusable"
+        if data.rejected_rows:
+            return f"{data.rejected_rows} row(s) rejected"
+        newest = self.snapshots.newest() if self.snapshots else None
+        confirmed = (
+            _truthy(self.settings.get("ALLOW_SHRINK")) or (self.folder / CONFIRM_MARKER).exists()
+        )
+        if newest is not None and not confirmed:
+            return shrink_reason(data, newest.counts, float(self.settings.get("MAX_SHRINK", 0.2)))
+        return ""
+
+    def _accept(self, data: DataSet) -> None:
+        from .snapshots import counts_of
+
+        self.rejected, self.refused_because, self.serving = (), "", "data"
+        if self.snapshots is not None:
+            try:
+                self.snapshots.save(data)
+            except OSError as error:
+                log.error("could not save the data snapshot: %s", error.strerror or error)
+        log.info("data version accepted: %s, fingerprint %s", counts_of(data), data.fingerprint)
+
+    def _refuse(self, data: DataSet, reason: str) -> None:
+        from .snapshots import counts_of
+
+        self.rejected = data.problems
+        self.refused_because = reason
+        log.warning(
+            "data version refused (%s): %s, fingerprint %s; still serving the last good data",
+            reason,
+            counts_of(data),
+            data.fingerprint,
+        )
+
     def current(self) -> Directory:
-        """The directory to answer with; looks for edited files at most every RELOAD_SECONDS."""
+        """The directory to answer with; looks for edited files at most every RELOAD_SECONDS,
+        in a background thread."""
         interval = float(self.settings.get("RELOAD_SECONDS", 5.0))
-        if interval > 0 and time.monotonic() - self._checked_at >= interval:
-            self.reload_if_changed()
+        if interval > 0 and time.monotonic() - self._checked_at >= interval and not self._reloading:
+            self._reloading = True
+            self._checked_at = time.monotonic()
+            threading.Thread(target=self._background_reload, daemon=True).start()
         return self._current
 
-    def reload_if_changed(self) -> bool:
-        """Reload when the files' sizes or mtimes changed and the content hash differs."""
+    def _background_reload(self) -> None:
+        try:
+            self.reload_if_changed(wait=False)
+        except Exception as error:  # never let a reload thread die noisily with data in it
+            log.error("data reload failed: %s", type(error).__name__)
+        finally:
+            self._reloading = False
+
+    def reload_if_changed(self, wait: bool = True) -> bool:
+        """Reload when the files' sizes or mtimes changed and the content hash differs. Files
+        changed within STABLE_SECONDS are still being written: wait for them to settle (or,
+        with wait=False, as the background reload does, leave them for the next look)."""
         with self._lock:
             self._checked_at = time.monotonic()
             stamp = self._file_stamp()
             if stamp == self._stamp:
                 return False
+            if wait:
+                self._wait_until_stable(float(self.settings.get("STABLE_SECONDS", 1.0)) * 10)
+                stamp = self._file_stamp()
+            if not self._is_stable(stamp):
+                return False
+            data = self._load()
+            if data is None or self._file_stamp() != stamp:
+                return False  # changed while we read it: read it again next time
             self._stamp = stamp
-            return self._reload()
+            return self._reload(data)
 
-    def _reload(self) -> bool:
-        try:
-            data = load_data(self.folder)
-        except Exception as error:  # a loader bug must not take the site down
-            log.error("data reload failed: %s", type(error).__name__)
-            return False
+    def _reload(self, data: DataSet) -> bool:
         if data.fingerprint == self._current.data.fingerprint:
-            self.rejected = ()
+            if self.serving != "unchecked":
+                self.rejected, self.refused_because = (), ""
             return False
-        if data.problems and (data.rejected_rows or data.has_fatal_problem):
-            self.rejected = data.problems
-            log.warning("data reload rejected: %s; still serving the last good data", summary(data))
+        reason = self._refusal(data)
+        if reason:
+            self._refuse(data, reason)
             return False
-        try:
-            directory = self._build(data, self.settings)
-        except Exception as error:
-            log.error(
-                "directory build failed: %s; still serving the last good data", type(error).__name__
-            )
+        directory = self._try_build(data)
+        if directory is None:
+            self._refuse(data, "the directory could not be built from it")
             return False
-        self._current, self.rejected = directory, ()
-        log.info("data reloaded: %s", summary(data))
+        self._current = directory
+        self._accept(data)
         return True
+
+    def _is_stable(self, stamp: tuple) -> bool:
+        settle = float(self.settings.get("STABLE_SECONDS", 1.0))
+        newest = max((mtime for _, _, mtime in stamp), default=0)
+        return time.time_ns() - newest >= settle * 1e9
+
+    def _wait_until_stable(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not self._is_stable(self._file_stamp()):
+            time.sleep(0.1)
 
     def _file_stamp(self) -> tuple:
         stamp = []
@@ -244,6 +356,30 @@ class DirectoryHolder:
         return tuple(stamp)
 
     def status(self) -> dict:
+        """What /healthz shows: counts, the version served, and problems by file name and
+        line (no server paths and no row values; those stay in check-data and the log)."""
         status = self._current.status()
-        status["rejected_reload"] = [problem.to_json() for problem in self.rejected]
+        status["problems"] = [_public(problem) for problem in self._current.data.problems]
+        status["rejected_reload"] = [_public(problem) for problem in self.rejected]
+        status["data_version"] = self._current.data.fingerprint
+        status["serving"] = self.serving
+        if self.refused_because:
+            status["refused_because"] = self.refused_because
         return status
+
+
+def _truthy(value: Any) -> bool:
+    return str(value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _public(problem: LoadProblem) -> dict:
+    where = f"{problem.path.name}:{problem.line}" if problem.line else problem.path.name
+    column = f' column "{problem.column}":' if problem.column else ""
+    return {
+        "file": problem.path.name,
+        "line": problem.line,
+        "column": problem.column,
+        "reason": problem.reason,
+        "action": problem.action,
+        "message": f"{where}:{column} {problem.reason}; {problem.action}",
+    }

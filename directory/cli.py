@@ -128,6 +128,17 @@ def gunicorn_argv(
         "gunicorn",
         "--workers",
         str(workers),
+        # Threads per worker hold slow clients (a socket that sends its headers a byte at a
+        # time ties up a thread, not the process); search stays in the worker processes.
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(max(16, 4 * workers + 4)),
+        # gunicorn 23+ opens a control socket at one path per user: two servers would clobber it.
+        "--no-control-socket",
+        # gunicorn's own error log quotes request lines: this logger keeps only paths.
+        "--logger-class",
+        "directory.gunicorn_logging.PathOnlyLogger",
         "--bind",
         f"{host}:{port}",
         "--graceful-timeout",

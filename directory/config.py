@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 
-
 def _resource_root() -> Path:
     """The checkout (editable install, tests) or, for `pip install .`, the share folder where
     setup.cfg's data_files put templates/, static/ and data/."""
@@ -41,6 +40,12 @@ DEFAULTS: dict[str, object] = {
     "SEARCH_TEXT_LIMIT": 5000,  # text matches ranked per query; totals past it are estimates
     "RATE_LIMIT_PER_MINUTE": 300,  # per client address and worker process, on /api and /hsds (0 = off)
     "RATE_LIMIT_BURST": 60,
+    "SNAPSHOT_DIR": "",  # last accepted data versions; empty = "snapshots" beside the index
+    "MAX_SHRINK": 0.2,  # refuse a data version with this share fewer rows than the last one
+    "ALLOW_SHRINK": "",  # 1 = accept a bigger drop (or put CONFIRM_SHRINK in the data folder)
+    "STABLE_SECONDS": 1.0,  # a data file must be unchanged this long before it is read
+    "PUBLIC_URL": "",  # e.g. https://help.example.org: share links and redirects use it
+    "TRUSTED_HOSTS": "",  # comma list of Host names; empty = loopback + PUBLIC_URL's host
     "PROXY_HOPS": 0,  # reverse proxies in front that set X-Forwarded-For (for per-client limits)
 }
 

@@ -49,7 +49,13 @@ def error_response(status: int, code: str, message: str):
     if wants_json():
         response = jsonify({"error": {"code": code, "message": message}})
     else:
-        response = make_response(render_template("error.html", status=status, message=message))
+        try:
+            page = render_template("error.html", status=status, message=message)
+        except Exception:  # e.g. no URL adapter for a request that failed before routing
+            from markupsafe import escape
+
+            page = f"<!doctype html><html lang=en><title>Error</title><p>{escape(message)}</p>"
+        response = make_response(page)
     response.status_code = status
     return response
 

@@ -39,6 +39,7 @@ from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
+from . import atomic
 from .config import DEFAULT_INSTANCE_DIR
 from .records import Agency, Area, DataSet
 
@@ -576,12 +577,7 @@ def build_index(root: Path, backend: Backend, documents: Iterable[Document], key
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    scratch = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    with open(scratch, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(scratch, path)
+    atomic.write_text(path, text)
 
 
 def _remove_old_builds(root: Path, backend: str, keep: str) -> None:

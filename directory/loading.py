@@ -190,17 +190,21 @@ def read_rows(path: Path, columns: dict, problems: list[LoadProblem]) -> Iterato
     for name in header:
         if name not in known:
             problems.append(LoadProblem(path, 1, name, name, "unknown column", "column ignored"))
+    pending: Row | None = None
+    pending_fields = 0
+    rows = 0
     while True:
         line = reader.line_num + 1
         try:
             fields = next(reader)
         except StopIteration:
-            return
+            break
         except csv.Error as error:
             problems.append(LoadProblem(path, line, None, "", f"unreadable row ({error})"))
             continue
         if not any(field.strip() for field in fields):
             continue
+        rows += 1
         if _is_undecodable(fields):
             problems.append(
                 LoadProblem(path, line, None, "", "line is not valid UTF-8; save the file as UTF-8")
@@ -231,7 +235,34 @@ def read_rows(path: Path, columns: dict, problems: list[LoadProblem]) -> Iterato
                 )
             )
             continue
-        yield Row(path, line, dict(zip(header, fields)))
+        if pending is not None:
+            yield pending
+        pending = Row(path, line, dict(zip(header, fields)))
+        pending_fields = len(fields)
+    if pending is not None:
+        if pending_fields < len(header) and not raw.endswith((b"\n", b"\r")):
+            problems.append(
+                LoadProblem(
+                    path,
+                    pending.line,
+                    None,
+                    "",
+                    f"the file ends in the middle of line {pending.line} ({pending_fields} of "
+                    f"{len(header)} fields): it looks cut short or still being saved",
+                    "data version refused; save the whole file again",
+                    is_fatal=True,
+                )
+            )
+            return
+        yield pending
+    elif not rows:
+        problems.append(
+            _fatal(
+                path,
+                "the file has a header but no rows: it looks cut short or still being saved",
+                "data version refused; save the whole file again",
+            )
+        )
 
 
 _UNDECODABLE = "\udcff"

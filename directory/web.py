@@ -34,6 +34,8 @@ def init_app(app: Flask) -> None:
     def add_security_headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        # Every worker of a server serves the same accepted version; this says which.
+        response.headers["X-Data-Version"] = current_directory().data.fingerprint
         return response
 
     @app.template_filter("area_name")
@@ -80,3 +82,69 @@ def search_words(directory: Directory, text: str, location=None):
         else ()
     )
     return search(directory, SearchQuery(text=text, areas=areas, page_size=5), location)
+
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+MAX_HOST_CHARS = 255
+
+
+def trusted_hosts(config) -> frozenset[str]:
+    """TRUSTED_HOSTS (comma-separated names), else loopback plus PUBLIC_URL's host."""
+    from urllib.parse import urlsplit
+
+    listed = config.get("TRUSTED_HOSTS") or ""
+    if isinstance(listed, str):
+        listed = [name.strip() for name in listed.split(",")]
+    names = {str(name).lower() for name in listed if name}
+    if not names:
+        names = set(LOOPBACK_HOSTS)
+        public = urlsplit(str(config.get("PUBLIC_URL") or "")).hostname
+        if public:
+            names.add(public.lower())
+    return frozenset(names)
+
+
+def host_name(host: str) -> str:
+    """'Example.org:5000' -> 'example.org'; '[::1]:5000' -> '::1'."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+class GuardedApp:
+    """The outermost WSGI layer: a Host header that is not ours is a 400 before Flask sees it
+    (so no URL adapter is built from it, and no link names it), and every response, including
+    errors raised before routing, carries the security headers."""
+
+    def __init__(self, app, hosts: frozenset[str]):
+        self.app = app
+        self.hosts = hosts
+
+    def __call__(self, environ, start_response):
+        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or ""
+        if len(host) > MAX_HOST_CHARS or host_name(host) not in self.hosts:
+            body = (
+                b"<!doctype html><html lang=en><title>Bad request</title>"
+                b"<h1>Bad request</h1><p>This server does not answer for that host name.</p>"
+            )
+            start_response(
+                "400 Bad Request",
+                [
+                    ("Content-Type", "text/html; charset=utf-8"),
+                    ("Content-Length", str(len(body))),
+                    *SECURITY_HEADERS.items(),
+                ],
+            )
+            return [body]
+
+        def with_headers(status, headers, exc_info=None):
+            present = {name.lower() for name, _ in headers}
+            headers = list(headers) + [
+                (name, value)
+                for name, value in SECURITY_HEADERS.items()
+                if name.lower() not in present
+            ]
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, with_headers)
