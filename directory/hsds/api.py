@@ -20,19 +20,38 @@ from ..catalog import Directory
 from ..errors import BadInput, NotFound
 from ..web import current_directory
 from .export import area_extents
-from .schema import OPENAPI_URL, SPEC_URL, hsds_id
-from .tables import hsds_tables
+from .ids import read_feed_ids
+from .schema import OPENAPI_URL, SPEC_URL
+from .tables import hsds_tables, service_ids
 from .view import HsdsView
 
 bp = Blueprint("hsds", __name__)
 
 
+@bp.after_request
+def _open_to_everyone(response):
+    """The HSDS API is open data: any site may read it (no credentials are ever involved)."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 def hsds_view(directory: Directory) -> HsdsView:
     """The directory as indexed HSDS tables, built once per data version (freed on reload)."""
 
-    def make() -> HsdsView:
+    return _memo(directory)[0]
+
+
+def _service_of(directory: Directory) -> dict[str, str]:
+    """Agency id -> HSDS service id (the feed's own id for imported agencies)."""
+    return _memo(directory)[1]
+
+
+def _memo(directory: Directory) -> tuple[HsdsView, dict[str, str]]:
+    def make() -> tuple[HsdsView, dict[str, str]]:
         extents = area_extents(directory.data.areas, directory.atlas.shape)
-        return HsdsView(hsds_tables(directory.data, extents))
+        feed_ids = read_feed_ids(directory.data.folder)
+        view = HsdsView(hsds_tables(directory.data, extents, feed_ids))
+        return view, service_ids(directory.data, feed_ids)
 
     return directory.memo("hsds-view", make)
 
@@ -60,7 +79,7 @@ def service(service_id: str):
     directory = current_directory()
     view = hsds_view(directory)
     if service_id not in view.by_id["service"] and service_id in directory.agencies_by_id:
-        service_id = hsds_id("service", service_id)  # our own slug works too
+        service_id = _service_of(directory)[service_id]  # our own slug works too
     if service_id not in view.by_id["service"]:
         raise NotFound(f'No service has the id "{service_id}".', code="unknown_service")
     return jsonify(view.full_service(service_id))
@@ -97,7 +116,7 @@ def _service_ids(directory: Directory, view: HsdsView, args: Mapping[str, str]) 
     text = args.get("search", "").strip()
     if text:
         rows = [
-            view.by_id["service"][hsds_id("service", agency_id)]
+            view.by_id["service"][_service_of(directory)[agency_id]]
             for agency_id in _text_matches(directory, text)
         ]
     term_id = args.get("taxonomy_term_id", "").strip()
@@ -146,7 +165,7 @@ def _in_service_area(directory: Directory, rows: list[dict], postcode: str) -> l
         )
     areas = set(directory.atlas.areas_for_zip(code))
     serving = {
-        hsds_id("service", agency.id)
+        _service_of(directory)[agency.id]
         for agency in directory.agencies
         if areas.intersection(agency.area_ids)
     }
@@ -196,7 +215,7 @@ def _whole(args: Mapping[str, str], name: str, default: int, low: int, high: int
     text = args.get(name, "").strip()
     if not text:
         return default
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18 or not low <= int(text) <= high:
         raise BadInput(
             f'"{name}" must be a whole number from {low} to {high}; got "{text[:20]}".',
             f"bad_{name}",

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..records import Area
+from .ids import read_feed_ids
 from .schema import JSON_FILE, NUMBER_FIELDS, SERVICES_FILE, TABLES, Tables, csv_value, json_row
 from .tables import hsds_tables
 from .view import HsdsView
@@ -114,7 +115,7 @@ def export_hsds(directory: Any, out_dir: str | Path, format: str = "json") -> Pa
     atlas = getattr(directory, "atlas", None)
     shape_of = getattr(atlas, "shape", None)
     extents = area_extents(directory.data.areas, shape_of) if shape_of else {}
-    tables = hsds_tables(directory.data, extents)
+    tables = hsds_tables(directory.data, extents, read_feed_ids(directory.data.folder))
     writer = write_json_tables if format == "json" else write_csv_tables
     ours = {JSON_FILE, SERVICES_FILE, "datapackage.json"} | {f for f, _ in TABLES.values()}
     return write_folder(Path(out_dir), lambda folder: writer(tables, folder), ours)

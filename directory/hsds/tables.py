@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 
 from ..records import AgeGroup, Agency, Area, DataSet, Level, Need
+from .ids import FeedIds
 from .schema import Tables, empty_tables, hsds_id
 from .taxonomy import (
     AGE_GROUP,
@@ -33,13 +34,27 @@ ADDRESS = re.compile(
 )
 
 
-def hsds_tables(data: DataSet, extents: Mapping[str, str] | None = None) -> Tables:
+def service_ids(data: DataSet, feed_ids: FeedIds | None = None) -> dict[str, str]:
+    """Agency id -> its HSDS service id: the feed's own id if imported, else uuid5 of ours."""
+    feed_ids = feed_ids or {}
+    return {
+        agency.id: feed_ids.get(agency.id, {}).get("service_id") or hsds_id("service", agency.id)
+        for agency in data.agencies
+    }
+
+
+def hsds_tables(
+    data: DataSet, extents: Mapping[str, str] | None = None, feed_ids: FeedIds | None = None
+) -> Tables:
     """Every record of a data set as HSDS rows, table by table.
 
     `extents` maps area ids to GeoJSON geometry text (from the atlas); areas without one
     are exported without an extent. Values are None when absent, "" when present but blank.
+    `feed_ids` (from `ids.read_feed_ids`) gives imported agencies their feed's ids back.
     """
     extents = extents or {}
+    feed_ids = feed_ids or {}
+    organizations: set[str] = set()
     tables = empty_tables()
     _add_taxonomies(tables, data)
     area_names = {area.id: area.name for area in data.areas}
@@ -47,7 +62,8 @@ def hsds_tables(data: DataSet, extents: Mapping[str, str] | None = None) -> Tabl
         _add_area(tables, area, extents.get(area.id))
     need_order = {need.code: i for i, need in enumerate(data.needs)}
     for agency in data.agencies:
-        _add_agency(tables, agency, area_names, extents, need_order)
+        ids = feed_ids.get(agency.id, {})
+        _add_agency(tables, agency, area_names, extents, need_order, ids, organizations)
     return tables
 
 
@@ -175,18 +191,22 @@ def _add_agency(
     area_names: Mapping[str, str],
     extents: Mapping[str, str],
     need_order: Mapping[str, int],
+    ids: Mapping[str, str],
+    organizations: set[str],
 ) -> None:
-    service_id = hsds_id("service", agency.id)
-    organization_id = hsds_id("organization", agency.id)
+    service_id = ids.get("service_id") or hsds_id("service", agency.id)
+    organization_id = ids.get("organization_id") or hsds_id("organization", agency.id)
     verified = agency.verified_on.isoformat() if agency.verified_on else None
-    tables["organization"].append(
-        {
-            "id": organization_id,
-            "name": agency.name,
-            "description": agency.description,
-            "website": agency.website or None,
-        }
-    )
+    if organization_id not in organizations:  # a feed's organisation may run several services
+        organizations.add(organization_id)
+        tables["organization"].append(
+            {
+                "id": organization_id,
+                "name": ids.get("organization_name") or agency.name,
+                "description": agency.description,
+                "website": agency.website or None,
+            }
+        )
     tables["service"].append(
         {
             "id": service_id,
@@ -220,7 +240,8 @@ def _add_agency(
             }
         )
     if agency.address or agency.has_point:
-        _add_location(tables, agency, service_id, organization_id)
+        location_id = ids.get("location_id") or hsds_id("location", agency.id)
+        _add_location(tables, agency, service_id, organization_id, location_id)
     for area_id in agency.area_ids:
         row_id = hsds_id("service_area", agency.id, area_id)
         extent = extents.get(area_id)
@@ -268,8 +289,9 @@ def _add_agency(
         )
 
 
-def _add_location(tables: Tables, agency: Agency, service_id: str, organization_id: str) -> None:
-    location_id = hsds_id("location", agency.id)
+def _add_location(
+    tables: Tables, agency: Agency, service_id: str, organization_id: str, location_id: str
+) -> None:
     tables["location"].append(
         {
             "id": location_id,
