@@ -6,7 +6,7 @@ prints throughput, p50/p95/p99 latency and errors next to the same server's /hea
 throughput (the ceiling: routing, headers and the network stack, no domain work).
 
     python bench/load.py [--agencies 10000] [--workers 2] [--clients 8] [--seconds 20]
-                         [--max-requests 20000] [--route mix|find-help|match|search] [--json]
+                         [--max-requests 20000] [--route mix|find-help|match|search|coverage] [--json]
 
 `--route find-help` drives only the find-help page (varied places, age groups, needs and
 words), so its throughput can be read against /healthz on its own.
@@ -129,7 +129,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-ROUTES = ("mix", "find-help", "match", "search")
+ROUTES = ("mix", "find-help", "match", "search", "coverage")
 
 
 def one_route(rng: random.Random, route: str) -> str:
@@ -143,6 +143,12 @@ def one_route(rng: random.Random, route: str) -> str:
         return "/?" + urlencode(person)
     if route == "match":
         return "/api/v1/match?" + urlencode(person)
+    if route == "coverage":  # the planners' page and its downloads, with the filters they use
+        path = rng.choice(["/coverage", "/coverage.csv", "/api/v1/coverage"])
+        filters = {"level": rng.choice(["", "blended", "administrative"]), "age": person["age"]}
+        if rng.random() < 0.3:
+            filters["need"] = person.get("need", "")
+        return path + "?" + urlencode({k: v for k, v in filters.items() if v})
     return "/api/v1/search?" + urlencode({"q": rng.choice(WORDS), "age": person["age"]})
 
 

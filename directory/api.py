@@ -6,6 +6,8 @@ Errors are {"error": {"code", "message"}} with a 4xx status (errors.py); the con
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, jsonify, request, url_for
 
 from .errors import DirectoryError
@@ -61,8 +63,16 @@ def agency(agency_id: str):
 @bp.get("/coverage")
 def coverage():
     directory = current_directory()
-    _, result = CoverageQuery.answer(request.args, directory)
-    return jsonify(result.to_json())
+    query, result = CoverageQuery.answer(request.args, directory)
+    # The same for every client of this data version and filter: made once, served with ETags.
+    from .pages import once_per_version
+
+    return once_per_version(
+        directory,
+        ("coverage-json", query),
+        lambda: json.dumps(result.to_json(), separators=(",", ":")),
+        "application/json",
+    )
 
 
 @bp.get("/areas.geojson")

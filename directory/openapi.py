@@ -246,11 +246,34 @@ SCHEMAS: dict[str, Any] = {
         }
     ),
     "CountFlag": _object({"count": {"type": "integer", "minimum": 0}, "flag": FLAG}),
+    "NeedCount": _object(
+        {
+            "count": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Service coordination agencies helping with the need.",
+            },
+            "informal": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Community supports helping with the need.",
+            },
+            "flag": {
+                "type": "string",
+                "enum": ["gap", "fragile", "covered", "overlap", "informal-only"],
+                "description": "gap only where neither an agency nor a community support helps.",
+            },
+        }
+    ),
     "AreaCoverage": _object(
         {
             "id": {"type": "string"},
             "name": {"type": "string"},
             "parent": NULLABLE_STRING,
+            "kind": {
+                "type": "string",
+                "description": "area, or the place's kind (city, borough, township, neighbourhood).",
+            },
             "count": {
                 "type": "integer",
                 "minimum": 0,
@@ -266,7 +289,7 @@ SCHEMAS: dict[str, Any] = {
                     "administrative-child."
                 ),
             },
-            "by_need": {"type": "object", "additionalProperties": _ref("CountFlag")},
+            "by_need": {"type": "object", "additionalProperties": _ref("NeedCount")},
         }
     ),
     "Coverage": _object(
@@ -281,7 +304,11 @@ SCHEMAS: dict[str, Any] = {
                     "need": NULLABLE_STRING,
                 }
             ),
+            "scope": {"type": "string", "enum": ["all", "local"]},
+            "by": {"type": "string", "enum": ["area", "place"]},
             "overlap_at": {"type": "integer"},
+            "region_wide": {"type": "integer", "minimum": 0},
+            "provenance": {"type": "string"},
             "areas": {"type": "array", "items": _ref("AreaCoverage")},
         }
     ),
@@ -541,6 +568,16 @@ def openapi_document(region_name: str, server_url: str = "/api/v1") -> dict[str,
                     LEVEL_PARAM,
                     AGE,
                     _param("need", "Need code.", NEED_CODE),
+                    _param(
+                        "scope",
+                        "all agencies, or local: leave out agencies serving the whole region.",
+                        {"type": "string", "enum": ["all", "local"]},
+                    ),
+                    _param(
+                        "by",
+                        "area: a row per service area; place: per municipality and neighbourhood.",
+                        {"type": "string", "enum": ["area", "place"]},
+                    ),
                 ],
                 {
                     "200": _ok(

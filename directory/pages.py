@@ -19,7 +19,7 @@ from flask import (
 
 from geo.places import PlaceNotFound
 
-from .coverage import COMBOS, combo_key, flag_for
+from .coverage import COMBOS, By, combo_key, flag_for, need_flag
 from .errors import BadInput
 from .findhelp import find_help
 from .forms import CoverageQuery, FindHelpForm
@@ -231,39 +231,95 @@ def referral_csv_download():
 @bp.get("/coverage")
 def coverage_page():
     directory = current_directory()
-    query, result = CoverageQuery.answer(request.args, directory)
+    query = CoverageQuery.from_args(request.args, directory)
+    return once_per_version(
+        directory, ("coverage-page", query), lambda: _coverage_html(directory, query), "text/html"
+    )
+
+
+def _coverage_html(directory, query: CoverageQuery) -> str:
+    _, result = CoverageQuery.answer(query.params(), directory)
     picture = map_picture(directory.atlas.areas_drawing())
     sources = {directory.atlas.shape_source(area.area_id) for area in picture.areas}
+    by_area = result.by_area()
+    if result.by == By.PLACE:  # the map still shades the brochure areas
+        by_area = CoverageQuery.answer(dict(query.params(), by="area"), directory)[1].by_area()
+    shown_needs = [n for n in directory.data.needs if query.need in (None, n.code)]
     return render_template(
         "coverage.html",
         query=query,
         coverage=result,
         picture=picture,
-        by_area=result.by_area(),
+        by_area=by_area,
         combos=[(combo_key(*c), *c) for c in COMBOS],
         flag_for=flag_for,
+        need_flag=need_flag,
+        shown_needs=shown_needs,
         approximate=any(source.startswith(("Derived", "Outline")) for source in sources),
         sources=sorted(s for s in sources if s),
     )
 
 
+def once_per_version(directory, key, make, mimetype: str, filename: str | None = None):
+    """A response whose body is the same for every visitor of this data version and filter:
+    made once (directory.memo, freed with the version), served with a strong ETag (304s) and
+    gzipped once. The header's list count comes from a cookie, so pages are shared only by
+    visitors without a list."""
+    from .web import referral_count
+
+    if mimetype == "text/html" and referral_count():
+        body = make().encode("utf-8")
+        response = Response(body, mimetype=mimetype)
+    else:
+        body, zipped, etag = directory.memo(key, lambda: _prepared(make()))
+        wants_gzip = "gzip" in (request.headers.get("Accept-Encoding") or "")
+        response = Response(zipped if wants_gzip else body, mimetype=mimetype)
+        if wants_gzip:
+            response.headers["Content-Encoding"] = "gzip"
+        response.vary.add("Accept-Encoding")
+        response.set_etag(etag + ("-gz" if wants_gzip else ""))
+        response.make_conditional(request)
+    if filename:
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _prepared(text: str) -> tuple[bytes, bytes, str]:
+    import gzip
+    import hashlib
+
+    body = text.encode("utf-8")
+    return body, gzip.compress(body, compresslevel=6), hashlib.sha256(body).hexdigest()[:32]
+
+
 @bp.get("/coverage.csv")
 def coverage_csv():
     directory = current_directory()
-    _, result = CoverageQuery.answer(request.args, directory)
-    response = Response(result.to_csv(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = 'attachment; filename="coverage.csv"'
-    return response
+    query, result = CoverageQuery.answer(request.args, directory)
+    return once_per_version(
+        directory, ("coverage-csv", query), result.to_csv, "text/csv", result.file_name("csv")
+    )
 
 
 @bp.get("/coverage.geojson")
 def coverage_geojson_download():
+    import json
+
     directory = current_directory()
-    _, result = CoverageQuery.answer(request.args, directory)
-    response = jsonify(coverage_geojson(result, directory.atlas))
-    response.mimetype = "application/geo+json"
-    response.headers["Content-Disposition"] = 'attachment; filename="coverage.geojson"'
-    return response
+    query, result = CoverageQuery.answer(request.args, directory)
+
+    def make() -> str:
+        collection = coverage_geojson(result, directory.atlas)
+        collection["provenance"] = result.provenance
+        return json.dumps(collection, separators=(",", ":"))
+
+    return once_per_version(
+        directory,
+        ("coverage-geojson", query),
+        make,
+        "application/geo+json",
+        result.file_name("geojson"),
+    )
 
 
 # -- status ----------------------------------------------------------------------------------
