@@ -209,10 +209,15 @@ class DirectoryHolder:
             reason = self._refusal(data)
             if not reason:
                 directory = self._try_build(data)
-                if directory is not None:
-                    self._accept(data)
-                    return directory
-                reason = "the directory could not be built from it"
+                if directory is None:
+                    reason = "the directory could not be built from it"
+                else:
+                    newest = self.snapshots.newest() if self.snapshots else None
+                    baseline = int(newest.counts.get("geo_problems", 0)) if newest else None
+                    reason = _geo_refusal(directory, baseline)
+                    if not reason:
+                        self._accept(data, directory)
+                        return directory
             self._refuse(data, reason)
         snapshot = self.snapshots.newest() if self.snapshots else None
         if snapshot is not None:
@@ -257,13 +262,13 @@ class DirectoryHolder:
             return shrink_reason(data, newest.counts, float(self.settings.get("MAX_SHRINK", 0.2)))
         return ""
 
-    def _accept(self, data: DataSet) -> None:
+    def _accept(self, data: DataSet, directory: Directory) -> None:
         from .snapshots import counts_of
 
         self.rejected, self.refused_because, self.serving = (), "", "data"
         if self.snapshots is not None:
             try:
-                self.snapshots.save(data)
+                self.snapshots.save(data, geo_problems=len(directory.atlas.problems))
             except OSError as error:
                 log.error("could not save the data snapshot: %s", error.strerror or error)
         log.info("data version accepted: %s, fingerprint %s", counts_of(data), data.fingerprint)
@@ -331,8 +336,12 @@ class DirectoryHolder:
         if directory is None:
             self._refuse(data, "the directory could not be built from it")
             return False
+        reason = _geo_refusal(directory, len(self._current.atlas.problems))
+        if reason:
+            self._refuse(data, reason)
+            return False
         self._current = directory
-        self._accept(data)
+        self._accept(data, directory)
         return True
 
     def _is_stable(self, stamp: tuple) -> bool:
@@ -366,6 +375,17 @@ class DirectoryHolder:
         if self.refused_because:
             status["refused_because"] = self.refused_because
         return status
+
+
+def _geo_refusal(directory: Directory, baseline: int | None) -> str:
+    """A version whose place or shape files have more problems than the one it replaces is
+    refused (None: nothing to compare with, so it is served and reported)."""
+    found = len(directory.atlas.problems)
+    if baseline is not None and found > baseline:
+        return (
+            f"{found} problem(s) in the place and shape files (the served version has {baseline})"
+        )
+    return ""
 
 
 def _truthy(value: Any) -> bool:

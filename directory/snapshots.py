@@ -94,7 +94,7 @@ class SnapshotStore:
                 return None
         return Snapshot(folder, manifest)
 
-    def save(self, data: DataSet) -> Snapshot:
+    def save(self, data: DataSet, geo_problems: int = 0) -> Snapshot:
         """Copy the accepted data's files (atomically) and mark it the newest."""
         existing = self._open(data.fingerprint)
         if existing is None:
@@ -109,7 +109,7 @@ class SnapshotStore:
             manifest = {
                 "fingerprint": data.fingerprint,
                 "accepted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "counts": counts_of(data),
+                "counts": {**counts_of(data), "geo_problems": geo_problems},
                 "files": sizes,
             }
             atomic.write_text(scratch / "manifest.json", json.dumps(manifest, indent=1))
