@@ -12,9 +12,8 @@ from .config import DEFAULTS, STATIC_DIR, TEMPLATES_DIR
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; `overrides` beat DIRECTORY_* environment variables, which beat defaults."""
-    from . import api, errors, limits, pages, responses, web
+    from . import web
     from .catalog import DirectoryHolder
-    from .hsds import api as hsds_api
 
     app = Flask(__name__, template_folder=str(TEMPLATES_DIR), static_folder=str(STATIC_DIR))
     app.config.from_mapping(DEFAULTS)
@@ -26,12 +25,5 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
         hops = int(app.config["PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    app.wsgi_app = web.GuardedApp(app.wsgi_app, web.trusted_hosts(app.config))
     web.init_app(app)
-    limits.init_app(app)
-    responses.init_app(app)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(api.bp, url_prefix="/api/v1")
-    app.register_blueprint(hsds_api.bp, url_prefix="/hsds")
-    errors.init_app(app)
     return app

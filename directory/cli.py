@@ -138,7 +138,7 @@ def gunicorn_argv(
         "--no-control-socket",
         # gunicorn's own error log quotes request lines: this logger keeps only paths.
         "--logger-class",
-        "directory.gunicorn_logging.PathOnlyLogger",
+        "directory.web.gunicorn_logging.PathOnlyLogger",
         "--bind",
         f"{host}:{port}",
         "--graceful-timeout",
@@ -208,7 +208,6 @@ def match_command(near, age_group, years, needs, level, words, as_json) -> None:
     from .findhelp import find_help
     from .matching import MatchQuery
     from .serialise import find_help_json
-    from .web import search_words
 
     directory = load_directory()
     args = {
@@ -222,7 +221,7 @@ def match_command(near, age_group, years, needs, level, words, as_json) -> None:
     }
     try:
         query = MatchQuery.from_args(args, directory)
-        answer = find_help(directory, query, (), search_words)
+        answer = find_help(directory, query)
     except (BadInput, PlaceNotFound) as error:
         raise click.ClickException(str(error)) from None
     if as_json:

@@ -22,6 +22,7 @@ from .catalog import Directory
 from .matching import AgencyMatch, Match, MatchQuery, match, parts_served, place_parts
 from .records import AgeGroup
 from .screening import LevelSuggestion, suggest_level
+from .search import search_words
 from .urgent import UrgentHelp, signals_in, urgent_help, vocabulary
 from .words import age_from_words
 
@@ -95,24 +96,21 @@ class FindHelp:
         return self.match.needs if self.match else self.query.needs
 
 
-def find_help(
-    directory: Directory, query: MatchQuery, answers: Iterable[str] = (), search_words: Any = None
-) -> FindHelp:
+def find_help(directory: Directory, query: MatchQuery, answers: Iterable[str] = ()) -> FindHelp:
     """Locate the person (PlaceNotFound for nonsense), match, and sort the answer for display.
 
-    `search_words(directory, text, location)` returns free-text search Results: the needs
-    named in the words (through needs.csv's synonyms, after spelling correction) join the
-    ticked needs, and `did_you_mean` is offered. It is passed in so this module stays free
-    of the web layer; without it (or a search index) the words are only shown back.
+    The person's words are searched: the needs they name (through needs.csv's synonyms,
+    after spelling correction) join the ticked needs, and `did_you_mean` is offered; without
+    a search index the words are only shown back.
     No place (only words or needs) answers for the whole region and asks for a place.
     """
     location = locate_or_outside(directory, query.near) if query.near else whole_region(directory)
     answers = frozenset(answers)
     suggestion = suggest_level(answers) if answers else None
-    words = search_words(directory, query.q, location) if (search_words and query.q) else None
-    named = tuple(getattr(words, "needs_named", ())) if words is not None else ()
+    words = search_words(directory, query.q, location) if query.q else None
+    named = words.needs_named if words is not None else ()
     from_words = tuple(code for code in named if code not in query.needs)
-    did_you_mean = getattr(words, "did_you_mean", None) if words is not None else None
+    did_you_mean = words.did_you_mean if words is not None else None
     words_of_danger = vocabulary(directory)
     signals = signals_in(words_of_danger, query.q, query.needs + from_words, answers)
     age_group, years, inferred, notices = _who(query)

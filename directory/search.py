@@ -13,7 +13,7 @@ from dataclasses import replace
 from .catalog import Directory
 from .search_engine import Hit, Place, Results, SearchEngine, SearchQuery
 
-__all__ = ["Hit", "Results", "SearchEngine", "SearchQuery", "search"]
+__all__ = ["Hit", "Results", "SearchEngine", "SearchQuery", "search", "search_words"]
 
 
 def search(directory: Directory, query: SearchQuery, location: Place | None = None) -> Results:
@@ -28,3 +28,13 @@ def search(directory: Directory, query: SearchQuery, location: Place | None = No
     if engine is None:
         raise RuntimeError("this directory was loaded without a search index")
     return engine.search(query, location, directory.atlas.distance_to_area_km)
+
+
+def search_words(directory: Directory, text: str, location: Place | None = None) -> Results | None:
+    """Free-text search for a person's own words, among agencies serving their place (None
+    when this directory was loaded without a search index)."""
+    if directory.search_engine is None:
+        return None
+    in_area = location is not None and getattr(location, "in_area", False) and location.areas
+    areas = (location.areas[-1],) if in_area else ()
+    return search(directory, SearchQuery(text=text, areas=areas, page_size=5), location)

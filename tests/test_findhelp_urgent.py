@@ -9,12 +9,11 @@ from directory.matching import MatchQuery
 from directory.provenance import data_line
 from directory.serialise import find_help_json
 from directory.urgent import read_vocabulary, signals_in
-from directory.web import search_words
 
 
 def answer_json(directory, **args):
     query = MatchQuery.from_args(args, directory)
-    return find_help_json(find_help(directory, query, (), search_words), directory)
+    return find_help_json(find_help(directory, query), directory)
 
 
 @pytest.mark.parametrize("words", ["my daughter is suicidal", "overdose", "I want to hurt myself"])
@@ -44,7 +43,7 @@ def test_rent_alone_puts_211_first_with_what_coordination_is_for(bundled_directo
     body = answer_json(bundled_directory, near="15213", q="help paying rent")
     assert body["urgent"] == []
     assert body["first_call"]["phone"] == "211"
-    page_words = find_help(bundled_directory, MatchQuery("15213", q="rent"), (), search_words)
+    page_words = find_help(bundled_directory, MatchQuery("15213", q="rent"))
     assert "mental health services" in page_words.urgent.message
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from directory import create_app
 from directory.config import DEFAULT_DATA_DIR
-from directory.limits import TokenBucket
+from directory.web.limits import TokenBucket
 
 MARKER = "zzmarker7391"
 

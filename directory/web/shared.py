@@ -6,8 +6,8 @@ from datetime import date
 
 from flask import Flask, current_app
 
-from .catalog import Directory
-from .records import tel_uri
+from ..catalog import Directory
+from ..records import tel_uri
 
 
 def current_directory() -> Directory:
@@ -61,27 +61,12 @@ def referral_count() -> int:
     """Items on the referral list this browser holds (its cookie copy), for the header link."""
     from flask import request
 
-    from .referrals import ReferralList
+    from ..referrals import ReferralList
 
     text = request.cookies.get("referral_list", "")
     if not text:
         return 0
     return len(ReferralList.from_query_string(text, current_directory().agencies_by_id))
-
-
-def search_words(directory: Directory, text: str, location=None):
-    """Free-text search for the find-help page's words, among agencies serving the person's
-    place (None when this directory has no search index)."""
-    if getattr(directory, "search_engine", None) is None:
-        return None
-    from .search import SearchQuery, search
-
-    areas = (
-        (location.areas[-1],)
-        if location is not None and location.in_area and location.areas
-        else ()
-    )
-    return search(directory, SearchQuery(text=text, areas=areas, page_size=5), location)
 
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")

@@ -19,18 +19,18 @@ from flask import (
 
 from geo.places import PlaceNotFound
 
-from .coverage import COMBOS, By, combo_key, flag_for, need_flag
-from .errors import BadInput
-from .findhelp import find_help
-from .forms import CoverageQuery, FindHelpForm
-from .matching import MatchQuery
-from .provenance import data_line, provenance
-from .referrals import ReferralList
-from .screening import ADMINISTRATIVE_WHY, BLENDED_WHY, DECIDED_BY, QUESTIONS
-from .serialise import coverage_geojson, referral_csv
-from .svg import map_picture, view_box_around
-from .urgent import vocabulary
-from .web import current_directory, search_words
+from ..coverage import COMBOS, By, combo_key, flag_for, need_flag
+from ..errors import BadInput
+from ..findhelp import find_help
+from ..forms import CoverageQuery, FindHelpForm
+from ..matching import MatchQuery
+from ..provenance import data_line, provenance
+from ..referrals import ReferralList
+from ..screening import ADMINISTRATIVE_WHY, BLENDED_WHY, DECIDED_BY, QUESTIONS
+from ..serialise import coverage_geojson, referral_csv
+from ..svg import map_picture, view_box_around
+from ..urgent import vocabulary
+from .shared import current_directory
 
 bp = Blueprint("pages", __name__)
 
@@ -57,7 +57,7 @@ def home():
         return render_template("home.html", **context)
     try:
         query = MatchQuery.from_args(request.args, directory)
-        answer = find_help(directory, query, form.answers, search_words)
+        answer = find_help(directory, query, form.answers)
     except (BadInput, PlaceNotFound) as error:
         problem = {
             "message": getattr(error, "message", str(error)),
@@ -265,7 +265,7 @@ def once_per_version(directory, key, make, mimetype: str, filename: str | None =
     made once (directory.memo, freed with the version), served with a strong ETag (304s) and
     gzipped once. The header's list count comes from a cookie, so pages are shared only by
     visitors without a list."""
-    from .web import referral_count
+    from .shared import referral_count
 
     if mimetype == "text/html" and referral_count():
         body = make().encode("utf-8")

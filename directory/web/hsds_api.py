@@ -18,12 +18,12 @@ from geo.zips import normalise_zip
 
 from ..catalog import Directory
 from ..errors import BadInput, NotFound
-from ..web import current_directory
-from .export import area_extents
-from .ids import read_feed_ids
-from .schema import OPENAPI_URL, SPEC_URL
-from .tables import hsds_tables, service_ids
-from .view import HsdsView
+from ..hsds.export import area_extents
+from ..hsds.ids import read_feed_ids
+from ..hsds.schema import OPENAPI_URL, SPEC_URL
+from ..hsds.tables import hsds_tables, service_ids
+from ..hsds.view import HsdsView
+from .shared import current_directory
 
 bp = Blueprint("hsds", __name__)
 

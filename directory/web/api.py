@@ -10,14 +10,14 @@ import json
 
 from flask import Blueprint, jsonify, request, url_for
 
-from .errors import DirectoryError
-from .findhelp import find_help
-from .forms import CoverageQuery, FindHelpForm
-from .matching import MatchQuery
-from .openapi import openapi_document
-from .screening import suggest_level
-from .serialise import agency_json, coverage_geojson, find_help_json, search_json
-from .web import current_directory, search_words
+from ..errors import DirectoryError
+from ..findhelp import find_help
+from ..forms import CoverageQuery, FindHelpForm
+from ..matching import MatchQuery
+from ..openapi import openapi_document
+from ..screening import suggest_level
+from ..serialise import agency_json, coverage_geojson, find_help_json, search_json
+from .shared import current_directory
 
 bp = Blueprint("api", __name__)
 
@@ -38,13 +38,13 @@ def match():
     directory = current_directory()
     query = MatchQuery.from_args(request.args, directory)
     answers = FindHelpForm.from_args(request.args).answers
-    return jsonify(find_help_json(find_help(directory, query, answers, search_words), directory))
+    return jsonify(find_help_json(find_help(directory, query, answers), directory))
 
 
 @bp.get("/search")
 def search():
-    from .search import SearchQuery
-    from .search import search as run_search
+    from ..search import SearchQuery
+    from ..search import search as run_search
 
     directory = current_directory()
     if getattr(directory, "search_engine", None) is None:
