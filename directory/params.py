@@ -9,6 +9,7 @@ are built from these readers in their own modules. Pure: no Flask.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, time, timezone
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -26,15 +27,23 @@ MESSAGES: Mapping[str, str] = {
     "bad_code": '"{value}" is not a {label} code; codes look like "mental-health".',
     "not_whole": '{label} must be a whole number, not "{value}".',
     "out_of_range": "{label} must be between {minimum} and {maximum}.",
+    "whole_from_to": '{label} must be a whole number from {minimum} to {maximum}; got "{value}".',
+    "not_date_time": (
+        "{label} must be an ISO 8601 date or date-time such as 2024-05-01 or "
+        '2024-05-01T09:30:00Z; got "{value}".'
+    ),
+    "not_time": '{label} must be a time of day as HH:MM (24-hour), such as 09:30; got "{value}".',
+    "unknown_parameter": 'Unknown parameter "{value}" for {where}. Accepted: {choices}.',
 }
 
 
-def refuse(message: str, name: str, **words: Any) -> BadInput:
-    """The BadInput for argument `name`, worded from MESSAGES (values shown cut short)."""
+def refuse(message: str, name: str, label: str | None = None, **words: Any) -> BadInput:
+    """The BadInput for argument `name`, worded from MESSAGES (values shown cut short).
+
+    `label` is how the message names the argument; by default its name in words."""
     shown = {key: str(value)[:40] for key, value in words.items()}
-    return BadInput(
-        MESSAGES[message].format(label=name.replace("_", " "), **shown), f"bad_{name}"
-    )
+    label = name.replace("_", " ") if label is None else label
+    return BadInput(MESSAGES[message].format(label=label, **shown), f"bad_{name}")
 
 
 def values(args: Mapping[str, Any], name: str) -> list[str]:
@@ -123,12 +132,19 @@ def whole_number(
     minimum: int,
     maximum: int,
     clamp: bool = False,
+    exact_name: bool = False,
 ) -> int:
-    """A whole number in [minimum, maximum]; `clamp` caps a larger one at `maximum`."""
+    """A whole number in [minimum, maximum]; `clamp` caps a larger one at `maximum`.
+
+    `exact_name` words the refusal with the argument's name as sent, in quotes (for APIs)."""
     raw = one(args, name).strip()
     if not raw:
         return default
     value = whole_number_text(raw)
+    if exact_name and (value is None or value < minimum or (value > maximum and not clamp)):
+        raise refuse(
+            "whole_from_to", name, f'"{name}"', minimum=minimum, maximum=maximum, value=raw
+        )
     if value is None:
         raise refuse("not_whole", name, value=raw)
     if clamp and value > maximum:
@@ -136,3 +152,48 @@ def whole_number(
     if not minimum <= value <= maximum:
         raise refuse("out_of_range", name, minimum=minimum, maximum=maximum)
     return value
+
+
+def date_time(args: Mapping[str, Any], name: str) -> datetime | None:
+    """An ISO 8601 date or date-time (timezone-aware, UTC when none is given); None if absent.
+
+    A date alone means the start of that day."""
+    raw = one(args, name).strip()
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace(" ", "+")) if len(raw) <= 40 else None
+    except ValueError:
+        value = None
+    if value is None:
+        raise refuse("not_date_time", name, f'"{name}"', value=raw)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def time_of_day(args: Mapping[str, Any], name: str) -> time | None:
+    """A 24-hour time written HH:MM (or HH:MM:SS) with ASCII digits; None if absent."""
+    raw = one(args, name).strip()
+    if not raw:
+        return None
+    parts = raw.split(":")
+    found = [whole_number_text(part) if len(part) == 2 else None for part in parts]
+    numbers = [number for number in found if number is not None]
+    if len(parts) not in (2, 3) or len(numbers) < len(parts):
+        raise refuse("not_time", name, f'"{name}"', value=raw)
+    if numbers[0] > 23 or max(numbers[1:]) > 59:
+        raise refuse("not_time", name, f'"{name}"', value=raw)
+    return time(numbers[0], numbers[1], numbers[2] if len(numbers) == 3 else 0)
+
+
+def only(args: Mapping[str, Any], accepted: Iterable[str], where: str) -> None:
+    """BadInput naming the first argument that is not one of `accepted` (nothing is ignored)."""
+    allowed = list(accepted)
+    for name in args:
+        if name not in allowed:
+            raise refuse(
+                "unknown_parameter",
+                "parameter",
+                value=name,
+                where=where,
+                choices=", ".join(allowed),
+            )
