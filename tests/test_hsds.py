@@ -166,12 +166,6 @@ def test_export_refuses_a_folder_holding_other_files(bundled_directory, tmp_path
 # -- round trip ----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known defect (issue 14, open): since areas carry the real 2011 boundaries "
-    "(regions.geojson), a re-export of an imported extent differs in a rounded coordinate "
-    "and in Polygon vs MultiPolygon; the round trip must be made lossless again.",
-)
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 def test_export_import_export_gives_the_same_records_and_files(exported, fmt, tmp_path):
     report = import_hsds(exported[fmt], tmp_path / "data")

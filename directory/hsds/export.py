@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shutil
@@ -14,52 +13,10 @@ from typing import Any
 
 from ..records import Area
 from .ids import read_feed_ids
-from .schema import JSON_FILE, NUMBER_FIELDS, SERVICES_FILE, TABLES, Tables, csv_value, json_row
+from .package import write_csv_tables
+from .schema import JSON_FILE, SERVICES_FILE, TABLES, Tables, json_row
 from .tables import hsds_tables
 from .view import HsdsView
-
-
-def write_csv_tables(tables: Tables, folder: Path) -> None:
-    """Every table of the data package as CSV, headers exactly as the datapackage lists them."""
-    for table, (filename, columns) in TABLES.items():
-        with (folder / filename).open("w", encoding="utf-8", newline="") as file:
-            writer = csv.writer(file, lineterminator="\n")
-            writer.writerow(columns)
-            for row in tables.get(table, ()):
-                writer.writerow([csv_value(row.get(column)) for column in columns])
-    (folder / "datapackage.json").write_text(
-        json.dumps(datapackage_descriptor(), indent=2) + "\n", encoding="utf-8"
-    )
-
-
-def datapackage_descriptor() -> dict:
-    """A minimal Frictionless descriptor naming each HSDS table, its file and columns."""
-
-    def field_type(table: str, column: str) -> str:
-        return "number" if column in NUMBER_FIELDS.get(table, ()) else "string"
-
-    return {
-        "profile": "tabular-data-package",
-        "name": "human_services_data",
-        "title": "Human Services Data Specification 3.0 export of a service directory",
-        "resources": [
-            {
-                "name": table,
-                "path": filename,
-                "profile": "tabular-data-resource",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "schema": {
-                    "primaryKey": "id",
-                    "fields": [
-                        {"name": column, "type": field_type(table, column)} for column in columns
-                    ],
-                },
-            }
-            for table, (filename, columns) in TABLES.items()
-        ],
-    }
 
 
 def write_json_tables(tables: Tables, folder: Path) -> None:

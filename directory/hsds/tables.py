@@ -1,7 +1,11 @@
 """Records -> HSDS tables: one conversion feeding the CSV export, the JSON export and the API.
 
-Ids are UUIDs (the spec's format), derived from our record ids with uuid5, so an export of
-unchanged data is byte-for-byte the same and HSDS ids stay stable between exports.
+Two kinds of rows meet here. An imported feed's own records, kept by the import in the data
+folder's `hsds/` package, leave exactly as they came in (ids, schedules, contacts, emails,
+addresses of any country...). Our own records (agencies.csv rows the feed did not give us,
+our taxonomies, our area tree, our classification of every service) are made from the
+records, with UUIDs derived by uuid5 from our stable ids, so an export of unchanged data is
+byte-for-byte the same and no id changes when a name does.
 """
 
 from __future__ import annotations
@@ -10,8 +14,9 @@ import re
 from collections.abc import Mapping
 
 from ..records import AgeGroup, Agency, Area, DataSet, Level, Need
-from .ids import FeedIds
-from .schema import Tables, empty_tables, hsds_id
+from .ids import FeedIds, read_feed_ids
+from .package import read_kept_tables
+from .schema import LINKS, TABLES, Tables, empty_tables, hsds_id
 from .taxonomy import (
     AGE_GROUP,
     AGE_GROUP_TERMS,
@@ -44,17 +49,27 @@ def service_ids(data: DataSet, feed_ids: FeedIds | None = None) -> dict[str, str
 
 
 def hsds_tables(
-    data: DataSet, extents: Mapping[str, str] | None = None, feed_ids: FeedIds | None = None
+    data: DataSet,
+    extents: Mapping[str, str] | None = None,
+    feed_ids: FeedIds | None = None,
+    kept: Tables | None = None,
 ) -> Tables:
     """Every record of a data set as HSDS rows, table by table.
 
     `extents` maps area ids to GeoJSON geometry text (from the atlas); areas without one
     are exported without an extent. Values are None when absent, "" when present but blank.
-    `feed_ids` (from `ids.read_feed_ids`) gives imported agencies their feed's ids back.
+    `feed_ids` (from `ids.read_feed_ids`) gives imported agencies their feed's ids back, and
+    `kept` (default: the tables the import kept in the data folder) their feed's own rows:
+    those are emitted unchanged, first, and only our classification of the service is added.
+    Without kept rows (a hand-made hsds_ids.csv) the rows are made from the agency, with the
+    feed's ids. A kept service whose agency was removed from agencies.csv is left out.
     """
     extents = extents or {}
-    feed_ids = feed_ids or {}
-    organizations: set[str] = set()
+    feed_ids = read_feed_ids(data.folder) if feed_ids is None else feed_ids
+    kept = read_kept_tables(data.folder) if kept is None else kept
+    kept = _without_removed_agencies(kept, data, feed_ids) if kept else empty_tables()
+    kept_services = {row["id"] for row in kept["service"]}
+    organizations: set[str] = {row["id"] for row in kept["organization"]}
     tables = empty_tables()
     _add_taxonomies(tables, data)
     area_names = {area.id: area.name for area in data.areas}
@@ -63,8 +78,50 @@ def hsds_tables(
     need_order = {need.code: i for i, need in enumerate(data.needs)}
     for agency in data.agencies:
         ids = feed_ids.get(agency.id, {})
-        _add_agency(tables, agency, area_names, extents, need_order, ids, organizations)
-    return tables
+        is_kept = bool(ids.get("service_id")) and ids["service_id"] in kept_services
+        _add_agency(tables, agency, area_names, extents, need_order, ids, organizations, is_kept)
+    return _merged(kept, tables)
+
+
+def _without_removed_agencies(kept: Tables, data: DataSet, feed_ids: FeedIds) -> Tables:
+    """Kept rows minus services whose agency is gone from agencies.csv, and their own rows."""
+    agency_ids = {agency.id for agency in data.agencies}
+    gone = {
+        ids["service_id"]
+        for agency_id, ids in feed_ids.items()
+        if agency_id not in agency_ids and ids.get("service_id")
+    }
+    if not gone:
+        return kept
+    gone_links = gone | {
+        row["id"] for row in kept["service_at_location"] if row.get("service_id") in gone
+    }
+    out = empty_tables()
+    for table in TABLES:  # rows that belonged only to a removed service or its places
+        out[table] = [row for row in kept.get(table, []) if not _belongs_only_to(row, gone_links)]
+        if table == "service":
+            out[table] = [row for row in out[table] if row["id"] not in gone]
+    return out
+
+
+def _belongs_only_to(row: Mapping[str, object], gone: set[str]) -> bool:
+    links = [row.get(column) for column in LINKS if row.get(column)]
+    links += [row.get(column) for column in ("link_id", "resource_id") if row.get(column)]
+    return bool(links) and all(link in gone for link in links)
+
+
+def _merged(kept: Tables, made: Tables) -> Tables:
+    """Kept rows first, in the feed's order, then our rows whose ids the feed does not use."""
+    out = empty_tables()
+    for table in TABLES:
+        rows = list(kept.get(table, []))
+        ids = {row["id"] for row in rows}
+        for row in made.get(table, []):
+            if row["id"] not in ids:
+                ids.add(row["id"])
+                rows.append(row)
+        out[table] = rows
+    return out
 
 
 def _attribute(
@@ -193,9 +250,30 @@ def _add_agency(
     need_order: Mapping[str, int],
     ids: Mapping[str, str],
     organizations: set[str],
+    is_kept: bool = False,
 ) -> None:
+    """One agency as HSDS rows; for a kept feed service, only our classification of it."""
     service_id = ids.get("service_id") or hsds_id("service", agency.id)
     organization_id = ids.get("organization_id") or hsds_id("organization", agency.id)
+    verified = agency.verified_on.isoformat() if agency.verified_on else None
+    if not is_kept:
+        _add_service_rows(
+            tables, agency, area_names, extents, ids, organizations, service_id, organization_id
+        )
+    _add_classification(tables, agency, need_order, service_id, verified, is_kept)
+
+
+def _add_service_rows(
+    tables: Tables,
+    agency: Agency,
+    area_names: Mapping[str, str],
+    extents: Mapping[str, str],
+    ids: Mapping[str, str],
+    organizations: set[str],
+    service_id: str,
+    organization_id: str,
+) -> None:
+    """The organisation, service, phones, languages, location and service areas of an agency."""
     verified = agency.verified_on.isoformat() if agency.verified_on else None
     if organization_id not in organizations:  # a feed's organisation may run several services
         organizations.add(organization_id)
@@ -257,6 +335,21 @@ def _add_agency(
             }
         )
         _attribute(tables, AREA, area_id, "service_area", row_id)
+
+
+def _add_classification(
+    tables: Tables,
+    agency: Agency,
+    need_order: Mapping[str, int],
+    service_id: str,
+    verified: str | None,
+    is_kept: bool,
+) -> None:
+    """Our classification of a service (kind, levels, age groups, needs) and its provenance.
+
+    Notes are left out for a kept feed service: the import wrote there what the feed's own
+    tables now carry.
+    """
     link = ("service", service_id)
     _attribute(tables, RECORD, "id", *link, agency.id)
     _attribute(tables, KIND, agency.kind.value, *link)
@@ -271,7 +364,7 @@ def _add_agency(
     _attribute(tables, RECORD, "source", *link, agency.source)
     for index, column in enumerate(agency.reconstructed):
         _attribute(tables, RECORD, "reconstructed", *link, column, index)
-    if agency.notes:
+    if agency.notes and not is_kept:
         _attribute(tables, RECORD, "notes", *link, agency.notes)
     if verified:
         tables["metadata"].append(
@@ -282,7 +375,7 @@ def _add_agency(
                 "last_action_date": verified,
                 "last_action_type": "verified",
                 "field_name": "assured_date",
-                "previous_value": "",
+                "previous_value": "not recorded",  # required by the spec; we keep no history
                 "replacement_value": verified,
                 "updated_by": "directory maintainers",
             }

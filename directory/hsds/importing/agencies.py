@@ -39,6 +39,7 @@ class AgencyRows:
     attributes: dict[str, list[tuple[str, str, str, Rec]]]
     area_of: dict[str, str]
     root: str | None
+    service_of_agency: dict[str, str]  # agency id -> the feed's service id
 
     def _rows(self, table: str, column: str, value: str) -> list[Rec]:
         raise NotImplementedError
@@ -60,6 +61,7 @@ class AgencyRows:
                 continue
             used_ids.add(row["id"])
             agencies.append(row)
+            self.service_of_agency[row["id"]] = service.id
         return agencies, skipped
 
     def _agency(

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ...config import DEFAULT_DATA_DIR
 from ...loading import OPEN_ELIGIBILITY, SLUG
 from ...records import Need
-from ..schema import LINKS, TABLES
+from ..schema import LINKS, NUMBER_FIELDS, TABLES, Tables, empty_tables
 from ..taxonomy import AREA, CATEGORY_PREFIX, NEED, RECORD, TAXONOMY_BY_URI
 from .agencies import AgencyRows, unique_slug, vocabulary_needs
 from .report import Fatal, Problems, Rec
@@ -25,6 +27,10 @@ class Converted:
     skipped: int
     kept_in_notes: dict[str, int]
     extents: dict[str, dict]
+    # The feed's own records, ids included, as HSDS 3.0 rows (written to DATA/hsds/), and
+    # agency id -> the feed ids of the service it came from (written to hsds_ids.csv).
+    kept: Tables = field(default_factory=empty_tables)
+    feed_ids: list[dict[str, str]] = field(default_factory=list)
 
 
 class Converter(AgencyRows):
@@ -48,6 +54,7 @@ class Converter(AgencyRows):
         self.attributes: dict[str, list[tuple[str, str, str, Rec]]] = defaultdict(list)
         self.our_terms: dict[str, tuple[str, str]] = {}  # term id -> (taxonomy key, code)
         self._by_column: dict[tuple[str, str], dict[str, list[Rec]]] = {}
+        self.service_of_agency: dict[str, str] = {}
 
     def convert(self) -> Converted:
         self._check_links()
@@ -66,7 +73,87 @@ class Converter(AgencyRows):
             skipped,
             dict(self.kept),
             extents,
+            self._kept_tables(),
+            self._feed_ids(),
         )
+
+    # the feed's own records, kept
+
+    def _kept_tables(self) -> Tables:
+        """Every usable record as an HSDS 3.0 row, as the feed wrote it (ids included).
+
+        Left out: services without a name (HSDS requires one; reported as skipped) and links
+        to them, attributes and metadata that link to nothing (reported by `_check_links`), and
+        values of the wrong type (a number, date or time column that holds none), reported here.
+        """
+        nameless = {rec.id for rec in self.tables["service"] if not rec.text("name")}
+        kept = empty_tables()
+        for table, recs in self.tables.items():
+            columns = TABLES[table][1]
+            for rec in recs:
+                if table == "service" and rec.id in nameless:
+                    continue
+                if table == "attribute" and not (
+                    rec.text("link_id") and rec.text("taxonomy_term_id")
+                ):
+                    continue
+                if table == "metadata" and not rec.text("resource_id"):
+                    continue
+                row = {column: rec.values.get(column) for column in columns}
+                for column in columns:
+                    if column in LINKS and row[column] in nameless:
+                        row[column] = None
+                    elif row[column] is not None:
+                        row[column] = self._typed_value(rec, column, row[column])
+                kept[table].append(row)
+        return kept
+
+    def _typed_value(self, rec: Rec, column: str, value: Any) -> Any:
+        """The value if its column's type allows it, else None (reported once, here)."""
+        kind = VALUE_KINDS.get((rec.table, column)) or (
+            "number" if column in NUMBER_FIELDS.get(rec.table, ()) else None
+        )
+        if kind is None or value == "":
+            return value
+        text = str(value).strip()
+        checks = {
+            "number": _is_number,
+            "date": lambda t: bool(DATE.match(t)),
+            "datetime": lambda t: bool(DATETIME.match(t)),
+            "time": lambda t: bool(TIME.match(t)),
+        }
+        if checks[kind](text):
+            return value
+        if (rec.table, column) not in REPORTED_BY_AGENCIES:
+            self.problems.add(
+                rec, column, text, f'"{text}" is not a {kind}', "value left out of the kept tables"
+            )
+        return None
+
+    def _feed_ids(self) -> list[dict[str, str]]:
+        """agency id -> the feed's service, organization and first location ids."""
+        rows = []
+        for agency_id, service_id in self.service_of_agency.items():
+            service = self.by_id["service"][service_id]
+            organization = self.by_id["organization"].get(service.text("organization_id"))
+            location = next(
+                (
+                    sal.text("location_id")
+                    for sal in self._rows("service_at_location", "service_id", service_id)
+                    if sal.text("location_id")
+                ),
+                "",
+            )
+            rows.append(
+                {
+                    "agency_id": agency_id,
+                    "service_id": service_id,
+                    "organization_id": organization.id if organization else "",
+                    "organization_name": organization.text("name") if organization else "",
+                    "location_id": location,
+                }
+            )
+        return rows
 
     # links and indexes
 
@@ -311,6 +398,42 @@ class Converter(AgencyRows):
 
 
 GEOMETRY_TYPES = {"Polygon", "MultiPolygon"}
+
+# Columns whose values the HSDS 3.0 data package types as dates, date-times or times.
+VALUE_KINDS = {
+    **{
+        (table, column): "date"
+        for table, column in (
+            ("service", "assured_date"),
+            ("schedule", "valid_from"),
+            ("schedule", "valid_to"),
+            ("schedule", "dtstart"),
+            ("schedule", "until"),
+            ("cost_option", "valid_from"),
+            ("cost_option", "valid_to"),
+            ("metadata", "last_action_date"),
+        )
+    },
+    ("service", "last_modified"): "datetime",
+    ("schedule", "opens_at"): "time",
+    ("schedule", "closes_at"): "time",
+}
+# Already reported, with the agency they belong to, by the agency conversion.
+REPORTED_BY_AGENCIES = frozenset(
+    {("service", "minimum_age"), ("service", "maximum_age"), ("service", "assured_date")}
+)
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$"
+)
+TIME = re.compile(r"^\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
 
 
 def _geometry(value: Any) -> dict | None:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from ...loading import AGENCY_HEADER, DATA_FILES, NEED_COLUMNS, REGION_COLUMNS, load_data
 from ..export import write_folder
+from ..ids import IDS_FILE, write_feed_ids
+from ..package import FEED_FOLDER, write_csv_tables
 from .converting import Converted
 from .report import Fatal
 
@@ -17,13 +19,19 @@ NEED_HEADER = NEED_COLUMNS["required"] + NEED_COLUMNS["optional"]
 
 
 def write_data_folder(converted: Converted, out_dir: Path) -> tuple[int, int, int]:
-    """Write the three files beside out_dir, load them back, and swap in only if clean."""
+    """Write the data folder beside out_dir, load it back, and swap it in only if clean.
+
+    Besides the three directory files: `hsds/`, the feed's own records as an HSDS 3.0 CSV
+    package (ids included), and `hsds_ids.csv`, which agency came from which feed service.
+    """
     counts: list[int] = []
 
     def fill(folder: Path) -> None:
         _write_csv(folder / "needs.csv", NEED_HEADER, converted.needs)
         _write_csv(folder / "regions.csv", REGION_HEADER, converted.areas)
         _write_csv(folder / "agencies.csv", AGENCY_HEADER, converted.agencies)
+        write_csv_tables(converted.kept, folder / FEED_FOLDER)
+        write_feed_ids(folder / IDS_FILE, converted.feed_ids)
         if converted.extents:
             features = [
                 {
@@ -52,7 +60,8 @@ def write_data_folder(converted: Converted, out_dir: Path) -> tuple[int, int, in
         counts.extend((len(data.agencies), len(data.areas), len(data.needs)))
 
     try:
-        write_folder(out_dir, fill, set(DATA_FILES), keep_others=True)
+        ours = {*DATA_FILES, FEED_FOLDER, IDS_FILE}  # replaced whole by a new import
+        write_folder(out_dir, fill, ours, keep_others=True)
     except (FileExistsError, OSError) as error:
         raise Fatal.about(out_dir, str(error)) from None
     return counts[0], counts[1], counts[2]

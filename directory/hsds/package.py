@@ -1,0 +1,114 @@
+"""The HSDS 3.0 CSV data package: one file per table, written by the export and by the import.
+
+An import keeps the feed's own records, ids included, as such a package in the `hsds/`
+folder of the data folder it writes (`FEED_FOLDER`); the export and the /hsds API read them
+back with `read_kept_tables`, so what a feed said leaves the directory as it came in.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from .schema import NUMBER_FIELDS, TABLES, Tables, csv_value, empty_tables
+
+FEED_FOLDER = "hsds"  # inside a data folder: the imported feed's own tables
+MAX_KEPT_BYTES = 64 * 1024 * 1024  # per kept table; the import refuses larger source files
+
+
+def write_csv_tables(tables: Tables, folder: Path) -> None:
+    """Every table of the data package as CSV, headers exactly as the datapackage lists them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for table, (filename, columns) in TABLES.items():
+        with (folder / filename).open("w", encoding="utf-8", newline="") as file:
+            writer = csv.writer(file, lineterminator="\n")
+            writer.writerow(columns)
+            for row in tables.get(table, ()):
+                writer.writerow([csv_value(row.get(column)) for column in columns])
+    (folder / "datapackage.json").write_text(
+        json.dumps(datapackage_descriptor(), indent=2) + "\n", encoding="utf-8"
+    )
+
+
+def datapackage_descriptor() -> dict:
+    """A minimal Frictionless descriptor naming each HSDS table, its file and columns."""
+
+    def field_type(table: str, column: str) -> str:
+        return "number" if column in NUMBER_FIELDS.get(table, ()) else "string"
+
+    return {
+        "profile": "tabular-data-package",
+        "name": "human_services_data",
+        "title": "Human Services Data Specification 3.0 export of a service directory",
+        "resources": [
+            {
+                "name": table,
+                "path": filename,
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": {
+                    "primaryKey": "id",
+                    "fields": [
+                        {"name": column, "type": field_type(table, column)} for column in columns
+                    ],
+                },
+            }
+            for table, (filename, columns) in TABLES.items()
+        ],
+    }
+
+
+def read_kept_tables(data_folder: str | Path | None) -> Tables | None:
+    """The feed tables an import kept in `data_folder/hsds/`, typed; None when there are none.
+
+    Written by our own importer, so a table we cannot read is treated as absent (the export
+    then falls back to rows made from agencies.csv) rather than failing the whole directory.
+    """
+    if data_folder is None:
+        return None
+    folder = Path(data_folder) / FEED_FOLDER
+    if not (folder / TABLES["service"][0]).is_file():
+        return None
+    tables = empty_tables()
+    for table, (filename, columns) in TABLES.items():
+        path = folder / filename
+        if not path.is_file() or path.stat().st_size > MAX_KEPT_BYTES:
+            continue
+        try:
+            with path.open(encoding="utf-8", newline="") as file:
+                tables[table] = [
+                    _typed(table, row, columns) for row in csv.DictReader(file) if row.get("id")
+                ]
+        except (OSError, UnicodeDecodeError, csv.Error):
+            tables[table] = []
+    return tables
+
+
+def _typed(table: str, row: dict[str, str | None], columns: tuple[str, ...]) -> dict[str, Any]:
+    """A CSV row with absent values as None and number columns as numbers."""
+    numbers = NUMBER_FIELDS.get(table, frozenset())
+    out: dict[str, Any] = {}
+    for column in columns:
+        text = row.get(column)
+        if text is None or text == "":
+            out[column] = None
+        elif column in numbers:
+            out[column] = _number(text)
+        else:
+            out[column] = text
+    return out
+
+
+def _number(text: str) -> int | float | str:
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text  # not a number after all: kept as written rather than lost
