@@ -11,6 +11,8 @@ import pytest
 from directory.loading import load_data, summary
 from directory.records import AgeGroup, Kind, Level, format_phone, tel_uri
 
+DEFAULT_DATA = Path(__file__).parents[1] / "data"
+
 
 def append_row(folder: Path, filename: str, row: str) -> int:
     """Append a raw CSV line; returns its line number."""
@@ -225,3 +227,118 @@ def test_phone_formats_and_tel_links():
     assert tel_uri("211") == "tel:211"
     with pytest.raises(ValueError, match="has 5 digits"):
         format_phone("412-55")
+
+
+# -- whole files: the loader never loses a row silently (issue 12, item 8) ---------------------
+
+
+def _agency_lines(folder: Path) -> list[str]:
+    return (folder / "agencies.csv").read_text(encoding="utf-8").splitlines()
+
+
+def _ids(data) -> set[str]:
+    return {agency.id for agency in data.agencies}
+
+
+def test_unclosed_quote_is_a_file_problem_and_the_next_line_still_loads(data_copy):
+    lines = _agency_lines(data_copy)
+    # Line 5 opens a quote in "notes" and never closes it: the csv module reads line 6 (and on,
+    # up to the next quote) into that one field.
+    runaway = agency_line(id="runaway-quote")
+    assert runaway.endswith(",")
+    lines[4:4] = [runaway + '"a note that never ends', agency_line(id="next-agency")]
+    (data_copy / "agencies.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    data = load_data(data_copy)
+    assert len(data.problems) == 1, [str(p) for p in data.problems]
+    problem = data.problems[0]
+    assert problem.is_fatal and (problem.line, problem.column) == (5, "notes")
+    assert "a quote opens in this field and is never closed; lines 6-" in str(problem)
+    assert str(problem).startswith(f'{data_copy / "agencies.csv"}:5: column "notes":')
+    assert data.has_fatal_problem  # the version is refused, the last good one keeps serving
+    # Line 6 and every line after it were read again, not swallowed.
+    assert _ids(data) == _ids(load_data(DEFAULT_DATA)) | {"next-agency"}
+
+
+def test_unclosed_quote_on_the_last_line_is_reported(data_copy):
+    path = data_copy / "agencies.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8") + agency_line() + '"never closed' + "\n",
+        encoding="utf-8",
+    )
+    data = load_data(data_copy)
+    assert [(p.line, p.column, p.is_fatal) for p in data.problems] == [(25, "notes", True)]
+    assert "never closed" in data.problems[0].reason
+    assert len(data.agencies) == len(load_data(DEFAULT_DATA).agencies)
+
+
+def test_quoted_value_with_a_line_break_is_still_fine(data_copy):
+    row = agency_line(notes="NOTE").replace(",NOTE", ',"first line\nsecond, line"')
+    line = append_row(data_copy, "agencies.csv", row)
+    data = load_data(data_copy)
+    assert data.problems == ()
+    assert next(a for a in data.agencies if a.id == "sample-agency").notes == (
+        "first line\nsecond, line"
+    )
+    assert line == 25
+
+
+def test_duplicated_header_is_one_file_problem_naming_both_columns(data_copy):
+    lines = _agency_lines(data_copy)
+    header = lines[0].split(",")
+    lines[0] = lines[0] + ",description"
+    lines[1:] = [line + ",replaced" for line in lines[1:]]
+    (data_copy / "agencies.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    data = load_data(data_copy)
+    assert len(data.problems) == 1
+    problem = data.problems[0]
+    where = header.index("description") + 1
+    assert problem.is_fatal and (problem.line, problem.column) == (1, "description")
+    assert f"appears twice in the header (columns {where} and {len(header) + 1})" in str(problem)
+    # Nothing was silently replaced: the first column's values are read.
+    assert not any(agency.description == "replaced" for agency in data.agencies)
+    assert {a.id: a.description for a in data.agencies} == {
+        a.id: a.description for a in load_data(DEFAULT_DATA).agencies
+    }
+
+
+def test_second_empty_name_column_names_the_cause_once(data_copy):
+    lines = _agency_lines(data_copy)
+    lines[0] += ",name"
+    lines[1:] = [line + "," for line in lines[1:]]
+    (data_copy / "agencies.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    data = load_data(data_copy)
+    assert [(p.line, p.column, p.is_fatal) for p in data.problems] == [(1, "name", True)]
+    assert 'column "name" appears twice' in str(data.problems[0])
+    assert not any("required value is missing" in str(p) for p in data.problems)
+    assert len(data.agencies) == len(load_data(DEFAULT_DATA).agencies)
+
+
+def test_bad_region_row_rejects_that_row_only_and_reports_its_agencies(data_copy):
+    path = data_copy / "regions.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if text.startswith("south-hills,"))
+    lines[line - 1] = lines[line - 1].replace("15017;", "1501;", 1)  # a mistyped ZIP
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    data = load_data(data_copy)
+    bundled = load_data(DEFAULT_DATA)
+    by_file = {}
+    for problem in data.problems:
+        by_file.setdefault(problem.path.name, []).append(problem)
+    assert [(p.line, p.column, p.action) for p in by_file["regions.csv"]] == [
+        (line, "zips", "row skipped"),
+        (
+            next(i for i, t in enumerate(lines, 1) if t.startswith("bridgeville,")),
+            "parent",
+            'area loaded under "allegheny-county" until that row is fixed',
+        ),
+    ]
+    assert '"1501" is not a 5-digit ZIP code' in str(by_file["regions.csv"][0])
+    assert data.rejected_rows == 1  # only the bad row
+    assert {a.id for a in data.areas} == {a.id for a in bundled.areas} - {"south-hills"}
+    # The agencies serving South Hills are all still there, reported, not dropped.
+    assert _ids(data) == _ids(bundled)
+    chartiers = next(a for a in data.agencies if a.id == "chartiers-mh-mr")
+    assert chartiers.area_ids == ("bridgeville",)
+    served = [p for p in by_file["agencies.csv"] if p.value == "south-hills"]
+    assert [(p.column, p.action) for p in served] == [("areas", "agency loaded without that area")]
+    assert f'area "south-hills" was rejected in regions.csv (line {line})' in str(served[0])
