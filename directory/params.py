@@ -37,13 +37,20 @@ MESSAGES: Mapping[str, str] = {
 }
 
 
+# Arguments a message names in other words than their own, and refusals sharing another
+# argument's code (an unusable age in years is a "bad_age", like an unknown age group).
+LABELS: Mapping[str, str] = {"years": "Age in years"}
+CODES: Mapping[str, str] = {"years": "bad_age"}
+
+
 def refuse(message: str, name: str, label: str | None = None, **words: Any) -> BadInput:
     """The BadInput for argument `name`, worded from MESSAGES (values shown cut short).
 
-    `label` is how the message names the argument; by default its name in words."""
+    `label` is how the message names the argument; by default LABELS' words or its name."""
     shown = {key: str(value)[:40] for key, value in words.items()}
-    label = name.replace("_", " ") if label is None else label
-    return BadInput(MESSAGES[message].format(label=label, **shown), f"bad_{name}")
+    label = LABELS.get(name, name.replace("_", " ")) if label is None else label
+    code = CODES.get(name, f"bad_{name}")
+    return BadInput(MESSAGES[message].format(label=label, **shown), code)
 
 
 def values(args: Mapping[str, Any], name: str) -> list[str]:
@@ -94,6 +101,12 @@ def enum_values(enum: type[Enum]) -> list[str]:
 def enums(args: Mapping[str, Any], name: str, enum: type[E]) -> tuple[E, ...]:
     """Values of `name` as members of `enum`."""
     return tuple(enum(value) for value in choices(args, name, enum_values(enum)))
+
+
+def optional_enum(args: Mapping[str, Any], name: str, enum: type[E]) -> E | None:
+    """The one value of `name` as a member of `enum` (case-insensitive); None when absent."""
+    value = choice(args, name, enum_values(enum), "")
+    return enum(value) if value else None
 
 
 def codes(args: Mapping[str, Any], name: str) -> tuple[str, ...]:
@@ -190,10 +203,8 @@ def only(args: Mapping[str, Any], accepted: Iterable[str], where: str) -> None:
     allowed = list(accepted)
     for name in args:
         if name not in allowed:
-            raise refuse(
-                "unknown_parameter",
-                "parameter",
-                value=name,
-                where=where,
-                choices=", ".join(allowed),
+            listed = ", ".join(allowed) or "none"
+            message = MESSAGES["unknown_parameter"].format(
+                value=str(name)[:40], where=where, choices=listed
             )
+            raise BadInput(message, "bad_parameter")

@@ -450,7 +450,8 @@ def test_service_at_locations_filter_by_postcode_and_proximity(hsds_client, quer
     ("url", "status", "message"),
     [
         ("/hsds/services?page=0", 400, '"page" must be a whole number'),
-        ("/hsds/services?per_page=1000", 400, '"per_page" must be a whole number from 1 to 100'),
+        # per_page over the maximum is clamped now (issue 14; tests/test_hsds_api.py); 0 is not.
+        ("/hsds/services?per_page=0", 400, '"per_page" must be a whole number from 1 to 200'),
         ("/hsds/services/not-a-service", 404, 'No service has the id "not-a-service"'),
         ("/hsds/service_at_locations?proximity=500", 400, 'add "postcode"'),
         ("/hsds/service_at_locations?postcode=15213&proximity=near", 400, "a distance in meters"),

@@ -1,4 +1,8 @@
-"""HSDS tables indexed by id and foreign key, nested as the HSDS JSON schemas nest them."""
+"""HSDS tables indexed by id and foreign key, nested as the HSDS JSON schemas nest them.
+
+Optional fields without a value are left out: no empty strings (json_row) and no empty
+lists (a record without phones has no "phones" key), as harvesters and validators expect.
+"""
 
 from __future__ import annotations
 
@@ -42,22 +46,32 @@ class HsdsView:
         for key, child_table, column in CHILDREN.get(table, ()):
             if child_table in skip:
                 continue
-            out[key] = [
-                self.nested(child_table, child, skip | {table})
-                for child in self.children(child_table, column, row["id"])
-            ]
+            _put(
+                out,
+                key,
+                [
+                    self.nested(child_table, child, skip | {table})
+                    for child in self.children(child_table, column, row["id"])
+                ],
+            )
         if table == "service_at_location":
             location = self.get("location", row.get("location_id") or "")
             if location is not None:
                 out["location"] = self.nested("location", location, skip | {table})
         if table not in NO_ATTRIBUTES:
-            out["attributes"] = [
-                self.attribute(attribute)
-                for attribute in self._attributes.get((table, row["id"]), [])
-            ]
-            out["metadata"] = [
-                json_row("metadata", meta) for meta in self._metadata.get(row["id"], [])
-            ]
+            _put(
+                out,
+                "attributes",
+                [
+                    self.attribute(attribute)
+                    for attribute in self._attributes.get((table, row["id"]), [])
+                ],
+            )
+            _put(
+                out,
+                "metadata",
+                [json_row("metadata", meta) for meta in self._metadata.get(row["id"], [])],
+            )
         return out
 
     def attribute(self, row: Row) -> dict:
@@ -108,5 +122,61 @@ class HsdsView:
             out["service"] = self.service_summary(row["service_id"])
         return out
 
+    def full_service_at_location(self, row_id: str) -> dict:
+        """A fully nested service_at_location (its location nested) with its service's
+        one-to-one fields, as GET /service_at_locations/{id} answers."""
+        row = self.by_id["service_at_location"][row_id]
+        out = self.nested("service_at_location", row)
+        if row.get("service_id") in self.by_id["service"]:
+            out["service"] = self.service_summary(row["service_id"])
+        return out
 
-# -- export --------------------------------------------------------------------------------
+    def service_minimal(self, service_id: str) -> dict:
+        """A service as `minimal=true` lists it: id, name, status and the dates it has."""
+        row = self.by_id["service"][service_id]
+        keep = ("id", "name", "status", "last_modified", "assured_date")
+        return {key: value for key, value in json_row("service", row).items() if key in keep}
+
+    def organization_summary(self, organization_id: str) -> dict:
+        """An organization's one-to-one fields, as the /organizations list holds them."""
+        return json_row("organization", self.by_id["organization"][organization_id])
+
+    def full_organization(self, organization_id: str, full_services: bool = False) -> dict:
+        """A nested organization with its locations and services (one-to-one fields, or fully
+        nested with `full_services`), as GET /organizations/{id} answers."""
+        row = self.by_id["organization"][organization_id]
+        out = self.nested("organization", row)
+        skip = frozenset({"organization"})
+        _put(
+            out,
+            "locations",
+            [
+                self.nested("location", location, skip)
+                for location in self.children("location", "organization_id", organization_id)
+            ],
+        )
+        services = self.children("service", "organization_id", organization_id)
+        if full_services:
+            listed = [self._service_without_organization(s["id"]) for s in services]
+        else:
+            listed = [json_row("service", service) for service in services]
+        _put(out, "services", listed)
+        return out
+
+    def _service_without_organization(self, service_id: str) -> dict:
+        out = self.full_service(service_id)
+        out.pop("organization", None)  # it is the enclosing object
+        return out
+
+    def taxonomy(self, taxonomy_id: str) -> dict:
+        return json_row("taxonomy", self.by_id["taxonomy"][taxonomy_id])
+
+    def taxonomy_term(self, term_id: str) -> dict:
+        """A taxonomy term with its taxonomy's details."""
+        return self.term(self.by_id["taxonomy_term"][term_id])
+
+
+def _put(out: dict, key: str, items: list) -> None:
+    """Set `key` only when there is something to list (optional lists are left out)."""
+    if items:
+        out[key] = items

@@ -1,17 +1,20 @@
-"""The Open Referral HSDS 3.0 API (/hsds): services, one service, and services at locations.
+"""The Open Referral HSDS 3.0 API (/hsds): services, service at locations, organizations,
+taxonomies and taxonomy terms, each as a page list and by id, plus our OpenAPI document.
 
-Every answer is built from `hsds.hsds_tables` of the loaded directory, the same rows the
-export writes; text search, ZIP coverage and distances come from the same domain functions
-as the rest of the site (search.search, the atlas, geo.distance).
+Every answer is built from `hsds.hsds_tables` of the loaded directory (the rows the export
+writes), read through one typed query (hsds.query.HsdsQuery: a parameter an endpoint does
+not take is a 400 naming it). Text search, ZIP coverage and distances come from the same
+domain functions as the rest of the site. Read-only open data: every /hsds response, errors
+included, carries Access-Control-Allow-Origin: *.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request, url_for
 
 from geo.distance import haversine_km
 from geo.zips import normalise_zip
@@ -20,24 +23,31 @@ from ..catalog import Directory
 from ..errors import BadInput, NotFound
 from ..hsds.export import area_extents
 from ..hsds.ids import read_feed_ids
-from ..hsds.schema import OPENAPI_URL, SPEC_URL
+from ..hsds.openapi import hsds_openapi_document
+from ..hsds.query import HsdsQuery, filter_services, words_match
+from ..hsds.schema import HSDS_VERSION, SPEC_URL, Row
 from ..hsds.tables import hsds_tables, service_ids
 from ..hsds.view import HsdsView
 from .shared import current_directory
 
 bp = Blueprint("hsds", __name__)
+PREFIX = "/hsds"
+NDJSON = "application/x-ndjson"
 
 
-@bp.after_request
-def _open_to_everyone(response):
-    """The HSDS API is open data: any site may read it (no credentials are ever involved)."""
-    response.headers["Access-Control-Allow-Origin"] = "*"
+@bp.after_app_request
+def _open_to_everyone(response: Response) -> Response:
+    """The HSDS API is open data: any site may read it (no credentials are ever involved).
+
+    Registered app-wide so errors raised before routing (an unknown /hsds path, a rate
+    limit) carry the header too."""
+    if request.path == PREFIX or request.path.startswith(PREFIX + "/"):
+        response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
 def hsds_view(directory: Directory) -> HsdsView:
     """The directory as indexed HSDS tables, built once per data version (freed on reload)."""
-
     return _memo(directory)[0]
 
 
@@ -56,32 +66,68 @@ def _memo(directory: Directory) -> tuple[HsdsView, dict[str, str]]:
     return directory.memo("hsds-view", make)
 
 
+def _setting(directory: Directory, name: str) -> Any:
+    """A setting by its field name (Settings dataclass), or by NAME from a plain mapping."""
+    settings = directory.settings
+    if hasattr(settings, name):
+        return getattr(settings, name)
+    return settings[name.upper()]  # type: ignore[index]
+
+
+def _query(directory: Directory, endpoint: str) -> HsdsQuery:
+    return HsdsQuery.read(request.args, endpoint, int(_setting(directory, "page_size")))
+
+
+# -- the API's own description --------------------------------------------------------------
+
+
 @bp.get("/")
 def api_info():
-    return jsonify({"version": "3.0.0", "profile": SPEC_URL, "openapi_url": OPENAPI_URL})
+    _query(current_directory(), "/")
+    return jsonify(
+        {
+            "version": f"{HSDS_VERSION}.0",
+            "profile": SPEC_URL,
+            "openapi_url": url_for("hsds.openapi", _external=True),
+        }
+    )
+
+
+@bp.get("/openapi.json")
+def openapi():
+    directory = current_directory()
+    _query(directory, "/openapi.json")
+    server = url_for("hsds.api_info").rstrip("/")
+    return jsonify(hsds_openapi_document(directory.region_name, server))
+
+
+# -- services --------------------------------------------------------------------------------
 
 
 @bp.get("/services")
 def services():
     directory = current_directory()
     view = hsds_view(directory)
-    ids = _service_ids(directory, view, request.args)
-    page, per_page = _paging(request.args, directory.settings)
-    return jsonify(
-        _page(
-            [view.service_summary(i) for i in _slice(ids, page, per_page)], len(ids), page, per_page
-        )
-    )
+    query = _query(directory, "/services")
+    ids = [row["id"] for row in _services(directory, view, query)]
+    if query.minimal:
+        item: Callable[[str], dict] = view.service_minimal
+    elif query.full:
+        item = view.full_service
+    else:
+        item = view.service_summary
+    return _listing(query, ids, item)
 
 
 @bp.get("/services/<service_id>")
 def service(service_id: str):
     directory = current_directory()
     view = hsds_view(directory)
+    _query(directory, "/services/{id}")
     if service_id not in view.by_id["service"] and service_id in directory.agencies_by_id:
         service_id = _service_of(directory)[service_id]  # our own slug works too
     if service_id not in view.by_id["service"]:
-        raise NotFound(f'No service has the id "{service_id}".', code="unknown_service")
+        raise NotFound(f'No service has the id "{service_id[:80]}".', code="unknown_service")
     return jsonify(view.full_service(service_id))
 
 
@@ -89,74 +135,160 @@ def service(service_id: str):
 def service_at_locations():
     directory = current_directory()
     view = hsds_view(directory)
-    args = request.args
-    page, per_page = _paging(args, directory.settings)
-    wanted = set(_service_ids(directory, view, args))
+    query = _query(directory, "/service_at_locations")
+    wanted = {row["id"] for row in _services(directory, view, query)}
     rows = [row for row in view.tables["service_at_location"] if row["service_id"] in wanted]
-    postcode = args.get("postcode", "").strip()
-    proximity = args.get("proximity", "").strip()
-    if proximity and not postcode:
-        raise BadInput(
-            '"proximity" is measured from a postcode: add "postcode" (a ZIP code).', "bad_proximity"
+    if query.postcode:
+        rows = _in_service_area(directory, rows, query.postcode)
+    if query.proximity_m is not None:
+        rows = _within(directory, view, rows, query.postcode, query.proximity_m)
+    by_id = view.full_service_at_location if query.full else _summary_by_id(view)
+    return _listing(query, [row["id"] for row in rows], by_id)
+
+
+@bp.get("/service_at_locations/<row_id>")
+def service_at_location(row_id: str):
+    directory = current_directory()
+    view = hsds_view(directory)
+    _query(directory, "/service_at_locations/{id}")
+    if row_id not in view.by_id["service_at_location"]:
+        raise NotFound(
+            f'No service at location has the id "{row_id[:80]}".',
+            code="unknown_service_at_location",
         )
-    if postcode:
-        rows = _in_service_area(directory, rows, postcode)
-    if proximity:
-        rows = _within(directory, view, rows, postcode, _meters(proximity))
-    contents = [view.service_at_location_summary(row) for row in _slice(rows, page, per_page)]
-    return jsonify(_page(contents, len(rows), page, per_page))
+    return jsonify(view.full_service_at_location(row_id))
+
+
+def _summary_by_id(view: HsdsView) -> Callable[[str], dict]:
+    return lambda row_id: view.service_at_location_summary(
+        view.by_id["service_at_location"][row_id]
+    )
+
+
+# -- organizations and taxonomies -------------------------------------------------------------
+
+
+@bp.get("/organizations")
+def organizations():
+    directory = current_directory()
+    view = hsds_view(directory)
+    query = _query(directory, "/organizations")
+    rows = _matching(view.tables["organization"], query, ("name", "alternate_name", "description"))
+    if query.full or query.full_service:
+        item: Callable[[str], dict] = lambda i: view.full_organization(i, query.full_service)  # noqa: E731
+    else:
+        item = view.organization_summary
+    return _listing(query, [row["id"] for row in rows], item)
+
+
+@bp.get("/organizations/<organization_id>")
+def organization(organization_id: str):
+    directory = current_directory()
+    view = hsds_view(directory)
+    query = _query(directory, "/organizations/{id}")
+    _known(view, "organization", organization_id, "organization")
+    return jsonify(view.full_organization(organization_id, query.full_service))
+
+
+@bp.get("/taxonomies")
+def taxonomies():
+    directory = current_directory()
+    view = hsds_view(directory)
+    query = _query(directory, "/taxonomies")
+    rows = _matching(view.tables["taxonomy"], query, ("name", "description", "uri"))
+    return _listing(query, [row["id"] for row in rows], view.taxonomy)
+
+
+@bp.get("/taxonomies/<taxonomy_id>")
+def taxonomy(taxonomy_id: str):
+    directory = current_directory()
+    view = hsds_view(directory)
+    _query(directory, "/taxonomies/{id}")
+    _known(view, "taxonomy", taxonomy_id, "taxonomy")
+    return jsonify(view.taxonomy(taxonomy_id))
+
+
+@bp.get("/taxonomy_terms")
+def taxonomy_terms():
+    directory = current_directory()
+    view = hsds_view(directory)
+    query = _query(directory, "/taxonomy_terms")
+    rows = _matching(view.tables["taxonomy_term"], query, ("code", "name", "description"))
+    if query.taxonomy_id:
+        rows = [row for row in rows if row.get("taxonomy_id") == query.taxonomy_id]
+    if query.parent_id:
+        rows = [row for row in rows if row.get("parent_id") == query.parent_id]
+    if query.top_only:
+        rows = [row for row in rows if not row.get("parent_id")]
+    return _listing(query, [row["id"] for row in rows], view.taxonomy_term)
+
+
+@bp.get("/taxonomy_terms/<term_id>")
+def taxonomy_term(term_id: str):
+    directory = current_directory()
+    view = hsds_view(directory)
+    _query(directory, "/taxonomy_terms/{id}")
+    _known(view, "taxonomy_term", term_id, "taxonomy term")
+    return jsonify(view.taxonomy_term(term_id))
+
+
+def _known(view: HsdsView, table: str, row_id: str, what: str) -> None:
+    if row_id not in view.by_id[table]:
+        raise NotFound(f'No {what} has the id "{row_id[:80]}".', code=f"unknown_{table}")
+
+
+# -- answering --------------------------------------------------------------------------------
+
+
+def _listing(query: HsdsQuery, ids: list[str], item: Callable[[str], dict]) -> Response:
+    """One page object (JSON), or newline-delimited JSON items (format=ndjson)."""
+    chosen = query.window(ids)
+    if query.ndjson:
+        return Response(_lines(chosen, item), mimetype=NDJSON)
+    return jsonify(query.page_object([item(i) for i in chosen], len(ids)))
+
+
+def _lines(ids: list[str], item: Callable[[str], dict]) -> Iterator[str]:
+    for row_id in ids:
+        yield json.dumps(item(row_id), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 # -- filters ----------------------------------------------------------------------------------
 
 
-def _service_ids(directory: Directory, view: HsdsView, args: Mapping[str, str]) -> list[str]:
-    """Service ids passing search, taxonomy_term_id, taxonomy_id and organization_id."""
+def _services(directory: Directory, view: HsdsView, query: HsdsQuery) -> list[Row]:
+    """Service rows passing the query: the site's text search first (best first), then
+    hsds.query's filters."""
     rows = view.tables["service"]
-    text = args.get("search", "").strip()
-    if text:
-        rows = [
-            view.by_id["service"][_service_of(directory)[agency_id]]
-            for agency_id in _text_matches(directory, text)
-        ]
-    term_id = args.get("taxonomy_term_id", "").strip()
-    taxonomy_id = args.get("taxonomy_id", "").strip()
-    organization_id = args.get("organization_id", "").strip()
-    if term_id or taxonomy_id:
-        linked = _services_with_terms(view, term_id, taxonomy_id)
-        rows = [row for row in rows if row["id"] in linked]
-    if organization_id:
-        rows = [row for row in rows if row.get("organization_id") == organization_id]
-    return [row["id"] for row in rows]
+    if query.search:
+        limit = int(_setting(directory, "max_query_chars"))
+        text = query.search[:limit]
+        if directory.search_engine is None:
+            rows = [row for row in rows if words_match(row, text, ("name", "description"))]
+        else:
+            service_of = _service_of(directory)
+            rows = [
+                view.by_id["service"][service_of[agency_id]]
+                for agency_id in _text_matches(directory, text)
+            ]
+    return filter_services(view, rows, query)
+
+
+def _matching(rows: list[Row], query: HsdsQuery, columns: tuple[str, ...]) -> list[Row]:
+    if not query.search:
+        return rows
+    return [row for row in rows if words_match(row, query.search, columns)]
 
 
 def _text_matches(directory: Directory, text: str) -> list[str]:
     """Agency ids matching the words, best first: the site's own search."""
     from ..search import SearchQuery, search
 
-    limit = int(directory.settings.get("MAX_QUERY_CHARS", 500))
-    query = SearchQuery(text=text[:limit], page=1, page_size=max(1, len(directory.agencies)))
+    query = SearchQuery(text=text, page=1, page_size=max(1, len(directory.agencies)))
     return [hit.agency.id for hit in search(directory, query).hits]
 
 
-def _services_with_terms(view: HsdsView, term_id: str, taxonomy_id: str) -> set[str]:
-    terms = view.by_id["taxonomy_term"]
-    linked = set()
-    for attribute in view.tables["attribute"]:
-        if attribute.get("link_entity") != "service":
-            continue
-        term = terms.get(attribute["taxonomy_term_id"])
-        if term is None:
-            continue
-        if term_id and term["id"] != term_id:
-            continue
-        if taxonomy_id and term.get("taxonomy_id") != taxonomy_id:
-            continue
-        linked.add(attribute["link_id"])
-    return linked
-
-
-def _in_service_area(directory: Directory, rows: list[dict], postcode: str) -> list[dict]:
+def _in_service_area(directory: Directory, rows: list[Row], postcode: str) -> list[Row]:
     """Rows whose service's areas hold the ZIP (an area listing it, or an enclosing area)."""
     code = normalise_zip(postcode)
     if code is None:
@@ -164,8 +296,9 @@ def _in_service_area(directory: Directory, rows: list[dict], postcode: str) -> l
             f'"{postcode[:20]}" is not a ZIP code; use 5 digits such as 15213.', "bad_postcode"
         )
     areas = set(directory.atlas.areas_for_zip(code))
+    service_of = _service_of(directory)
     serving = {
-        _service_of(directory)[agency.id]
+        service_of[agency.id]
         for agency in directory.agencies
         if areas.intersection(agency.area_ids)
     }
@@ -173,72 +306,16 @@ def _in_service_area(directory: Directory, rows: list[dict], postcode: str) -> l
 
 
 def _within(
-    directory: Directory, view: HsdsView, rows: list[dict], postcode: str, meters: float
-) -> list[dict]:
+    directory: Directory, view: HsdsView, rows: list[Row], postcode: str, meters: float
+) -> list[Row]:
     """Rows whose location lies within `meters` of the ZIP's centroid; unplaced ones drop out."""
     place = directory.atlas.locate(normalise_zip(postcode) or postcode)  # PlaceNotFound -> 400
     placed = []
     for row in rows:
-        location = view.get("location", row["location_id"]) or {}
+        location = view.get("location", row.get("location_id") or "") or {}
         if location.get("latitude") is not None and location.get("longitude") is not None:
             placed.append((row, location["latitude"], location["longitude"]))
     if not placed:
         return []
     km = haversine_km(place.lat, place.lon, [p[1] for p in placed], [p[2] for p in placed])
     return [row for (row, _, _), distance in zip(placed, km) if distance * 1000 <= meters]
-
-
-def _meters(text: str) -> float:
-    try:
-        meters = float(text)
-    except ValueError:
-        meters = math.nan
-    if not math.isfinite(meters) or meters <= 0:
-        raise BadInput(
-            f'"proximity" is a distance in meters, such as 5000; got "{text[:20]}".',
-            "bad_proximity",
-        )
-    return meters
-
-
-# -- paging -------------------------------------------------------------------------------------
-
-
-def _paging(args: Mapping[str, str], settings: Mapping[str, Any]) -> tuple[int, int]:
-    maximum = int(settings.get("MAX_PAGE_SIZE", 100))
-    page = _whole(args, "page", 1, 1, 1_000_000)
-    per_page = _whole(args, "per_page", int(settings.get("PAGE_SIZE", 20)), 1, maximum)
-    return page, per_page
-
-
-def _whole(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    text = args.get(name, "").strip()
-    if not text:
-        return default
-    if not (text.isascii() and text.isdigit()) or len(text) > 18 or not low <= int(text) <= high:
-        raise BadInput(
-            f'"{name}" must be a whole number from {low} to {high}; got "{text[:20]}".',
-            f"bad_{name}",
-        )
-    return int(text)
-
-
-def _slice(items: list, page: int, per_page: int) -> list:
-    start = (page - 1) * per_page
-    return items[start : start + per_page]
-
-
-def _page(contents: Iterable[dict], total: int, page: int, per_page: int) -> dict:
-    """The HSDS paging wrapper around one page of contents."""
-    contents = list(contents)
-    pages = math.ceil(total / per_page)
-    return {
-        "total_items": total,
-        "total_pages": pages,
-        "page_number": page,
-        "size": len(contents),
-        "first_page": page == 1,
-        "last_page": page >= pages,
-        "empty": not contents,
-        "contents": contents,
-    }
