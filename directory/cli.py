@@ -220,7 +220,7 @@ def match_command(near, age_group, years, needs, level, words, as_json) -> None:
         "page_size": str(directory.settings.get("MAX_PAGE_SIZE", 100)),
     }
     try:
-        query = MatchQuery.from_args(args, directory)
+        query = MatchQuery.read(args, directory)
         answer = find_help(directory, query)
     except (BadInput, PlaceNotFound) as error:
         raise click.ClickException(str(error)) from None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,7 +96,7 @@ class FindHelp:
         return self.match.needs if self.match else self.query.needs
 
 
-def find_help(directory: Directory, query: MatchQuery, answers: Iterable[str] = ()) -> FindHelp:
+def find_help(directory: Directory, query: MatchQuery) -> FindHelp:
     """Locate the person (PlaceNotFound for nonsense), match, and sort the answer for display.
 
     The person's words are searched: the needs they name (through needs.csv's synonyms,
@@ -105,7 +105,7 @@ def find_help(directory: Directory, query: MatchQuery, answers: Iterable[str] = 
     No place (only words or needs) answers for the whole region and asks for a place.
     """
     location = locate_or_outside(directory, query.near) if query.near else whole_region(directory)
-    answers = frozenset(answers)
+    answers = query.answers
     suggestion = suggest_level(answers) if answers else None
     words = search_words(directory, query.q, location) if query.q else None
     named = words.needs_named if words is not None else ()

@@ -12,7 +12,7 @@ from directory.urgent import read_vocabulary, signals_in
 
 
 def answer_json(directory, **args):
-    query = MatchQuery.from_args(args, directory)
+    query = MatchQuery.read(args, directory)
     return find_help_json(find_help(directory, query), directory)
 
 

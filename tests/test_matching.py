@@ -130,15 +130,16 @@ def test_informal_supports_nearby_for_the_needs(bundled_directory):
     ("args", "message"),
     [
         ({}, "Enter a ZIP code, town, neighbourhood or address in Allegheny County."),
-        ({"near": "15213", "age": "teen"}, 'Unknown age "teen"; use adult or child.'),
-        ({"near": "15213", "level": "max"}, 'Unknown level "max"; use blended or administrative.'),
+        ({"near": "15213", "age": "teen"}, 'Unknown age "teen". Choose adult or child.'),
+        ({"near": "15213", "level": "max"}, 'Unknown level "max". Choose blended or administrative.'),
         ({"near": "15213", "need": ["rent"]}, 'Unknown need "rent"'),
-        ({"near": "15213", "years": "old"}, "Age in years must be a whole number."),
+        ({"near": "15213", "years": "old"}, 'Age in years must be a whole number, not "old".'),
+        ({"near": "15213", "years": "200"}, "Age in years must be between 0 and 120."),
     ],
 )
 def test_match_query_explains_bad_input(bundled_directory, args, message):
     with pytest.raises(BadInput) as raised:
-        MatchQuery.from_args(args, bundled_directory)
+        MatchQuery.read(args, bundled_directory)
     assert message in raised.value.message
 
 

@@ -148,12 +148,12 @@ def test_find_help_form_keeps_what_the_person_typed(client):
         ({"near": "Sprngfield"}, 400, 'We couldn\'t find "Sprngfield".'),
         ({"near": "Lawrencevile"}, 400, 'Did you mean "Lawrenceville, Pittsburgh"?'),
         ({"near": "Springdale"}, 400, "could be more than one place"),
-        ({"near": "15213", "years": "old"}, 400, "Age in years must be a whole number."),
+        ({"near": "15213", "years": "old"}, 400, 'Age in years must be a whole number, not "old".'),
         ({"near": "15213", "need": "flying"}, 400, 'Unknown need "flying"'),
         (
             {"near": "15213", "level": "extreme"},
             400,
-            'Unknown level "extreme"; use blended or administrative.',
+            'Unknown level "extreme". Choose blended or administrative.',
         ),
         ({"near": "15213", "q": '"AND( ((*'}, 200, "agencies serve 15213"),  # syntax is just text
     ],
@@ -446,7 +446,9 @@ def test_referral_csv_has_every_item_and_neutralises_formulas(client):
     )
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    lines = response.get_data(as_text=True).splitlines()
+    raw = response.get_data()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark: Excel reads it right
+    lines = raw.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("position,kind,id,name,phone,levels")
     assert lines[1].startswith(
         "1,formal,family-links,Family Links,412-661-1800,administrative; blended"

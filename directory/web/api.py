@@ -12,8 +12,8 @@ from flask import Blueprint, jsonify, request, url_for
 
 from ..errors import DirectoryError
 from ..findhelp import find_help
-from ..forms import CoverageQuery, FindHelpForm
-from ..matching import MatchQuery
+from ..forms import CoverageQuery
+from ..matching import MatchQuery, screener_answers
 from ..openapi import openapi_document
 from ..screening import suggest_level
 from ..serialise import agency_json, coverage_geojson, find_help_json, search_json
@@ -36,9 +36,8 @@ def locate():
 @bp.get("/match")
 def match():
     directory = current_directory()
-    query = MatchQuery.from_args(request.args, directory)
-    answers = FindHelpForm.from_args(request.args).answers
-    return jsonify(find_help_json(find_help(directory, query, answers), directory))
+    query = MatchQuery.read(request.args, directory)
+    return jsonify(find_help_json(find_help(directory, query), directory))
 
 
 @bp.get("/search")
@@ -105,7 +104,7 @@ def needs():
 
 @bp.get("/screen")
 def screen():
-    return jsonify(suggest_level(FindHelpForm.from_args(request.args).answers).to_json())
+    return jsonify(suggest_level(screener_answers(request.args)).to_json())
 
 
 @bp.get("/openapi.json")

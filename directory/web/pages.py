@@ -56,8 +56,8 @@ def home():
     if not form.is_submitted:
         return render_template("home.html", **context)
     try:
-        query = MatchQuery.from_args(request.args, directory)
-        answer = find_help(directory, query, form.answers)
+        query = MatchQuery.read(request.args, directory)
+        answer = find_help(directory, query)
     except (BadInput, PlaceNotFound) as error:
         problem = {
             "message": getattr(error, "message", str(error)),
