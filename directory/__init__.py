@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from .config import DEFAULTS, STATIC_DIR, TEMPLATES_DIR
+from .config import STATIC_DIR, TEMPLATES_DIR, Settings
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -16,14 +16,16 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from .catalog import DirectoryHolder
 
     app = Flask(__name__, template_folder=str(TEMPLATES_DIR), static_folder=str(STATIC_DIR))
-    app.config.from_mapping(DEFAULTS)
-    app.config.from_prefixed_env("DIRECTORY")
+    settings = Settings.build(overrides)  # the one typed view of every setting
+    app.config.from_prefixed_env("DIRECTORY")  # other Flask keys (SECRET_KEY, ...) as before
     app.config.update(overrides or {})
-    app.extensions["directory"] = DirectoryHolder(app.config["DATA"], app.config)
-    if int(app.config["PROXY_HOPS"]):
+    app.config.update(settings.as_config())
+    app.extensions["settings"] = settings
+    app.extensions["directory"] = DirectoryHolder(settings.data, settings)
+    if settings.proxy_hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        hops = int(app.config["PROXY_HOPS"])
+        hops = settings.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     web.init_app(app)
     return app

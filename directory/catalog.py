@@ -15,6 +15,7 @@ from typing import Any
 
 from geo.atlas import Atlas
 
+from .config import Settings
 from .facets import FilterSets
 from .loading import load_data, summary
 from .records import Agency, Area, DataSet, Kind, LoadProblem, Need
@@ -32,7 +33,7 @@ class Directory:
     agencies_by_id: Mapping[str, Agency]
     needs_by_code: Mapping[str, Need]
     areas_by_id: Mapping[str, Area]
-    settings: Mapping[str, Any] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
     loaded_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     # Agencies by kind, level, age group, need and area, for search, matching and coverage.
     filters: FilterSets | None = field(default=None, repr=False)
@@ -43,30 +44,33 @@ class Directory:
     def load(
         cls,
         folder: str | Path,
-        settings: Mapping[str, Any] | None = None,
+        settings: Settings | Mapping[str, Any] | None = None,
         *,
         search_index: bool = True,
     ) -> Directory:
         """Load a data folder and build its geo lookups. Bad rows are reported, not raised."""
-        settings = dict(settings or {})
         data = load_data(folder)
         return cls.from_data(data, settings, search_index=search_index)
 
     @classmethod
     def from_data(
-        cls, data: DataSet, settings: Mapping[str, Any] | None = None, *, search_index: bool = True
+        cls,
+        data: DataSet,
+        given: Settings | Mapping[str, Any] | None = None,
+        *,
+        search_index: bool = True,
     ) -> Directory:
         """Build lookups, filter sets and (unless search_index=False) open or build the
         search index for this data, per SEARCH_BACKEND and INDEX_DIR."""
-        settings = dict(settings or {})
+        settings = Settings.of(given)  # a mapping is overrides on defaults and DIRECTORY_*
         filters = FilterSets.build(data.agencies, data.areas, [need.code for need in data.needs])
         engine = SearchEngine.build(data, settings, filters) if search_index else None
         atlas = Atlas.build(
             data.areas,
             data.folder,
-            geocoder=str(settings.get("GEOCODER", "offline")),
-            user_agent=str(settings.get("GEOCODER_USER_AGENT", "service-directory")),
-            timeout=float(settings.get("GEOCODER_TIMEOUT", 3.0)),
+            geocoder=settings.geocoder,
+            user_agent=settings.geocoder_user_agent,
+            timeout=settings.geocoder_timeout,
         )
         return cls(
             data=data,
@@ -140,7 +144,7 @@ class Directory:
         """Not verified at all, or not within STALE_AFTER_DAYS."""
         if agency.verified_on is None:
             return True
-        limit = int(self.settings.get("STALE_AFTER_DAYS", 365))
+        limit = self.settings.stale_after_days
         return ((today or date.today()) - agency.verified_on).days > limit
 
     def status(self) -> dict:
@@ -181,14 +185,14 @@ class DirectoryHolder:
     def __init__(
         self,
         folder: str | Path,
-        settings: Mapping[str, Any] | None = None,
+        settings: Settings | Mapping[str, Any] | None = None,
         *,
-        build: Callable[[DataSet, Mapping[str, Any]], Directory] | None = None,
+        build: Callable[[DataSet, Settings], Directory] | None = None,
     ):
         from .snapshots import SnapshotStore
 
         self.folder = Path(folder)
-        self.settings = dict(settings or {})
+        self.settings = Settings.of(settings)
         self._build = build or (lambda data, settings: Directory.from_data(data, settings))
         self._lock = threading.Lock()
         self._reloading = False
@@ -196,7 +200,7 @@ class DirectoryHolder:
         self.rejected: tuple[LoadProblem, ...] = ()  # problems of the newest unused data
         self.refused_because = ""  # why the newest data in the folder is not served
         self.serving = "data"  # "data", "snapshot" (last accepted) or "unchecked"
-        self._wait_until_stable(float(self.settings.get("STABLE_SECONDS", 1.0)) * 10)
+        self._wait_until_stable(self.settings.stable_seconds * 10)
         self._stamp = self._file_stamp()
         self._current = self._boot()
         self._checked_at = time.monotonic()
@@ -256,10 +260,10 @@ class DirectoryHolder:
             return f"{data.rejected_rows} row(s) rejected"
         newest = self.snapshots.newest() if self.snapshots else None
         confirmed = (
-            _truthy(self.settings.get("ALLOW_SHRINK")) or (self.folder / CONFIRM_MARKER).exists()
+            self.settings.allow_shrink or (self.folder / CONFIRM_MARKER).exists()
         )
         if newest is not None and not confirmed:
-            return shrink_reason(data, newest.counts, float(self.settings.get("MAX_SHRINK", 0.2)))
+            return shrink_reason(data, newest.counts, self.settings.max_shrink)
         return ""
 
     def _accept(self, data: DataSet, directory: Directory) -> None:
@@ -288,7 +292,7 @@ class DirectoryHolder:
     def current(self) -> Directory:
         """The directory to answer with; looks for edited files at most every RELOAD_SECONDS,
         in a background thread."""
-        interval = float(self.settings.get("RELOAD_SECONDS", 5.0))
+        interval = self.settings.reload_seconds
         if interval > 0 and time.monotonic() - self._checked_at >= interval and not self._reloading:
             self._reloading = True
             self._checked_at = time.monotonic()
@@ -313,7 +317,7 @@ class DirectoryHolder:
             if stamp == self._stamp:
                 return False
             if wait:
-                self._wait_until_stable(float(self.settings.get("STABLE_SECONDS", 1.0)) * 10)
+                self._wait_until_stable(self.settings.stable_seconds * 10)
                 stamp = self._file_stamp()
             if not self._is_stable(stamp):
                 return False
@@ -345,7 +349,7 @@ class DirectoryHolder:
         return True
 
     def _is_stable(self, stamp: tuple) -> bool:
-        settle = float(self.settings.get("STABLE_SECONDS", 1.0))
+        settle = self.settings.stable_seconds
         newest = max((mtime for _, _, mtime in stamp), default=0)
         return time.time_ns() - newest >= settle * 1e9
 
@@ -386,10 +390,6 @@ def _geo_refusal(directory: Directory, baseline: int | None) -> str:
             f"{found} problem(s) in the place and shape files (the served version has {baseline})"
         )
     return ""
-
-
-def _truthy(value: Any) -> bool:
-    return str(value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def _public(problem: LoadProblem) -> dict:

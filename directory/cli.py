@@ -9,7 +9,7 @@ import sys
 import click
 from flask.cli import FlaskGroup
 
-from .config import data_folder
+from .config import Settings, SettingsError, data_folder
 
 
 def _set_data(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -40,7 +40,10 @@ data_option = click.option(
 def _create_app():
     from . import create_app
 
-    return create_app({"DATA": str(chosen_data_folder())})
+    try:
+        return create_app({"DATA": str(chosen_data_folder())})
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @click.group(
@@ -58,17 +61,16 @@ def main() -> None:
 def load_directory():
     """The directory for a command, from the data folder chosen by --data or $DIRECTORY_DATA."""
     from .catalog import Directory
-    from .config import DEFAULTS
 
-    settings = dict(DEFAULTS)
-    settings.update(
-        {
-            key[len("DIRECTORY_") :]: value
-            for key, value in os.environ.items()
-            if key.startswith("DIRECTORY_")
-        }
-    )
-    return Directory.load(chosen_data_folder(), settings)
+    return Directory.load(chosen_data_folder(), command_settings())
+
+
+def command_settings() -> Settings:
+    """The settings from DIRECTORY_* (as the server reads them); a bad value ends the command."""
+    try:
+        return Settings.build()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def emit_json(payload: object) -> None:
@@ -217,7 +219,7 @@ def match_command(near, age_group, years, needs, level, words, as_json) -> None:
         "need": list(needs),
         "level": level or "",
         "q": words,
-        "page_size": str(directory.settings.get("MAX_PAGE_SIZE", 100)),
+        "page_size": str(directory.settings.max_page_size),
     }
     try:
         query = MatchQuery.read(args, directory)
@@ -308,7 +310,6 @@ def build_index_command(out: str | None, backend: str | None) -> None:
     next search); a failed build leaves the live index serving."""
     from pathlib import Path
 
-    from .config import DEFAULTS
     from .index import (
         BackendUnavailable,
         backend_named,
@@ -319,19 +320,12 @@ def build_index_command(out: str | None, backend: str | None) -> None:
     )
     from .loading import load_data, summary
 
-    settings = dict(DEFAULTS)
-    settings.update(
-        {
-            key[len("DIRECTORY_") :]: value
-            for key, value in os.environ.items()
-            if key.startswith("DIRECTORY_")
-        }
-    )
+    settings = command_settings()
     data = load_data(chosen_data_folder())
     for problem in data.problems:
         click.echo(str(problem), err=True)
     try:
-        engine = backend_named(backend or str(settings.get("SEARCH_BACKEND") or "whoosh"))
+        engine = backend_named(backend or settings.search_backend)
     except (BackendUnavailable, ValueError) as error:
         raise click.ClickException(str(error)) from None
     root = Path(out) if out else index_root(settings)

@@ -238,7 +238,7 @@ def compute_coverage(
         chosen &= filters.mask("age_group", [age_group.value])
     region_wide = int(np.count_nonzero(chosen & region_wide_mask))
     overlap_at = max(
-        int(directory.settings.get("OVERLAP_AT", 3)), region_wide + OWN_AGENCIES_FOR_OVERLAP
+        directory.settings.overlap_at, region_wide + OWN_AGENCIES_FOR_OVERLAP
     )
     rows: dict[str, AreaCoverage] = {}
     order = filters.links.display_order()

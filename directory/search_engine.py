@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from . import params
+from .config import Settings
 from .facets import FACETS, FilterSets
 from .index import SearchIndex, backend_named, data_key, documents_of, index_root
 from .records import AgeGroup, Agency, DataSet, Kind, Level
@@ -40,11 +41,11 @@ TEXT_WEIGHT = 1.0
 NEED_WEIGHT = 1.0
 AGE_WEIGHT = 0.5
 LOCALITY_WEIGHT = 1.0
-DEFAULT_MAX_QUERY_CHARS = 500
-# Text matches taken from the engine per query, best first. A word found in more agencies
-# than this (only in very large directories) ranks and counts within the best ones, and
-# Results.is_total_exact says so; needs named in the text always count in full.
-DEFAULT_TEXT_LIMIT = 5000
+# The SEARCH_TEXT_LIMIT setting: text matches taken from the engine per query, best first. A
+# word found in more agencies than this (only in very large directories) ranks and counts
+# within the best ones, and Results.is_total_exact says so; needs named in the text always
+# count in full.
+DEFAULTS = Settings()
 
 
 class Place(Protocol):
@@ -58,7 +59,7 @@ class Place(Protocol):
 class KnownCodes(Protocol):
     """What SearchQuery.from_args checks codes against: the loaded directory."""
 
-    settings: Mapping[str, Any]
+    settings: Settings
     areas_by_id: Mapping[str, Any]
     needs_by_code: Mapping[str, Any]
 
@@ -86,7 +87,7 @@ class SearchQuery:
         cls,
         args: Mapping[str, Any],
         directory: KnownCodes | None = None,
-        settings: Mapping[str, Any] | None = None,
+        settings: Settings | None = None,
     ) -> SearchQuery:
         """Parse request or command-line arguments; BadInput says what is wrong and what to do.
 
@@ -94,12 +95,9 @@ class SearchQuery:
         list values with commas. Names: q, kind, level, age, area, need, near, sort,
         page, page_size. With a directory, area and need codes are checked too.
         """
-        settings = (
-            settings
-            if settings is not None
-            else (directory.settings if directory is not None else {})
-        )
-        max_chars = int(settings.get("MAX_QUERY_CHARS", DEFAULT_MAX_QUERY_CHARS))
+        if settings is None:
+            settings = directory.settings if directory is not None else Settings()
+        max_chars = settings.max_query_chars
         query = cls(
             text=clean_text(params.one(args, "q"), max_chars).strip(),
             kinds=params.choices(args, "kind", params.enum_values(Kind)),
@@ -119,9 +117,9 @@ class SearchQuery:
             page_size=params.whole_number(
                 args,
                 "page_size",
-                int(settings.get("PAGE_SIZE", 20)),
+                settings.page_size,
                 minimum=1,
-                maximum=int(settings.get("MAX_PAGE_SIZE", 100)),
+                maximum=settings.max_page_size,
             ),
         )
         if query.sort == "distance" and not query.near:
@@ -208,22 +206,22 @@ class SearchEngine:
     need_phrases: Phrases
     age_phrases: Phrases
     speller: Speller
-    max_query_chars: int = DEFAULT_MAX_QUERY_CHARS
-    text_limit: int = DEFAULT_TEXT_LIMIT
+    max_query_chars: int = DEFAULTS.max_query_chars
+    text_limit: int = DEFAULTS.search_text_limit
 
     @classmethod
     def build(
         cls,
         data: DataSet,
-        settings: Mapping[str, Any] | None = None,
+        given: Settings | Mapping[str, Any] | None = None,
         filters: FilterSets | None = None,
     ) -> SearchEngine:
         """Open (or build, then open) the text index for this data, per SEARCH_BACKEND and
         INDEX_DIR (":memory:" keeps it in this process)."""
-        settings = settings or {}
+        settings = Settings.of(given)
         agencies = data.agencies
         filters = filters or FilterSets.build(agencies, data.areas, [n.code for n in data.needs])
-        backend = backend_named(str(settings.get("SEARCH_BACKEND") or "whoosh"))
+        backend = backend_named(settings.search_backend)
         documents = documents_of(data)
         index = SearchIndex(backend, index_root(settings), data_key(data, backend.name), documents)
         vocabulary = [
@@ -240,8 +238,8 @@ class SearchEngine:
             need_phrases=Phrases.for_needs(data.needs),
             age_phrases=Phrases.for_age_groups(),
             speller=speller,
-            max_query_chars=int(settings.get("MAX_QUERY_CHARS", DEFAULT_MAX_QUERY_CHARS)),
-            text_limit=int(settings.get("SEARCH_TEXT_LIMIT", DEFAULT_TEXT_LIMIT)),
+            max_query_chars=settings.max_query_chars,
+            text_limit=settings.search_text_limit,
         )
 
     def search(

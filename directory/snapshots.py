@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from . import atomic
+from .config import Settings
 from .records import DataSet, Kind
 
 log = logging.getLogger(__name__)
@@ -63,10 +64,10 @@ class SnapshotStore:
         self.root = Path(root) / key
 
     @classmethod
-    def for_settings(cls, settings: Mapping[str, Any], data_folder: Path) -> SnapshotStore | None:
+    def for_settings(cls, settings: Settings, data_folder: Path) -> SnapshotStore | None:
         """The store for this data folder; None when the index lives in memory and no
         SNAPSHOT_DIR is set (tests and one-off commands)."""
-        configured = str(settings.get("SNAPSHOT_DIR") or "")
+        configured = settings.snapshot_dir
         if configured:
             return cls(Path(configured), data_folder)
         from .index import index_root

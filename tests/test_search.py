@@ -183,7 +183,7 @@ def test_query_syntax_is_just_words(directory):
 
 def test_overlong_text_is_cut_not_rejected(directory):
     query = SearchQuery.from_args({"q": "rent " + "x" * 10_000}, directory)
-    assert len(query.text) <= directory.settings.get("MAX_QUERY_CHARS", 500)
+    assert len(query.text) <= directory.settings.max_query_chars
     assert "housing" in search(directory, query).needs_named
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
-from ..config import DEFAULT_INSTANCE_DIR
+from ..config import DEFAULT_INSTANCE_DIR, Settings
 from .base import Backend
 from .tantivy_backend import TantivyBackend
 from .whoosh_backend import WhooshBackend
@@ -30,9 +29,9 @@ def backend_named(name: str) -> Backend:
     return make()
 
 
-def index_root(settings: Mapping[str, Any]) -> Path | None:
+def index_root(settings: Settings) -> Path | None:
     """Where indexes live: INDEX_DIR, or <instance>/index; None for ":memory:"."""
-    configured = str(settings.get("INDEX_DIR") or "")
+    configured = settings.index_dir
     if configured == MEMORY:
         return None
     return Path(configured) if configured else DEFAULT_INSTANCE_DIR / "index"

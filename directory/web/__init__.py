@@ -11,7 +11,7 @@ from . import api, errors, hsds_api, limits, pages, responses, shared
 
 def init_app(app: Flask) -> None:
     """Wrap the WSGI app in the Host guard and register every blueprint and hook."""
-    app.wsgi_app = shared.GuardedApp(app.wsgi_app, shared.trusted_hosts(app.config))
+    app.wsgi_app = shared.GuardedApp(app.wsgi_app, shared.trusted_hosts(app.extensions["settings"]))
     shared.init_app(app)
     limits.init_app(app)
     responses.init_app(app)

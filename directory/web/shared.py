@@ -7,6 +7,7 @@ from datetime import date
 from flask import Flask, current_app
 
 from ..catalog import Directory
+from ..config import Settings
 from ..records import tel_uri
 
 
@@ -73,17 +74,15 @@ LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 MAX_HOST_CHARS = 255
 
 
-def trusted_hosts(config) -> frozenset[str]:
+def trusted_hosts(settings: Settings) -> frozenset[str]:
     """TRUSTED_HOSTS (comma-separated names), else loopback plus PUBLIC_URL's host."""
     from urllib.parse import urlsplit
 
-    listed = config.get("TRUSTED_HOSTS") or ""
-    if isinstance(listed, str):
-        listed = [name.strip() for name in listed.split(",")]
-    names = {str(name).lower() for name in listed if name}
+    listed = [name.strip() for name in settings.trusted_hosts.split(",")]
+    names = {name.lower() for name in listed if name}
     if not names:
         names = set(LOOPBACK_HOSTS)
-        public = urlsplit(str(config.get("PUBLIC_URL") or "")).hostname
+        public = urlsplit(settings.public_url).hostname
         if public:
             names.add(public.lower())
     return frozenset(names)
