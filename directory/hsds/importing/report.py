@@ -1,7 +1,16 @@
-"""What an import found: problems (file, record, field, reason, action) and the report."""
+"""What an import found: problems (file, record, field, reason, action) and the report.
+
+A problem whose action loses something (a record, link, value or file: "skipped",
+"dropped", "ignored", "not used", "not kept", "cut short", "nothing written") is a loss;
+others ("kept in the agency's notes", "read as text", "given derived ids") say what was done
+and lose nothing. The report counts problems by reason, and its exit status says
+0 (imported whole), 2 (imported with losses) or 1 (nothing written).
+"""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +28,22 @@ class ImportProblem:
     reason: str
     action: str
     is_fatal: bool = False
+    table: str = ""  # the HSDS table of the record, when there is one
+
+    @property
+    def is_loss(self) -> bool:
+        """Whether something in the source did not make it into the data folder."""
+        return self.is_fatal or bool(LOSS.search(self.action))
+
+    @property
+    def kind(self) -> str:
+        """The reason without this record's values: what the totals count by."""
+        where = f"{self.table}.{self.field}: " if self.table and self.field else ""
+        if not where and self.field:
+            where = f"{self.field}: "
+        reason = QUOTED.sub('"…"', self.reason)
+        reason = NUMBER.sub("N", reason)
+        return f"{where}{reason}; {NUMBER.sub('N', self.action)}"
 
     def __str__(self) -> str:
         where = f"{self.file} {self.record}".strip()
@@ -34,8 +59,15 @@ class ImportProblem:
             "reason": self.reason,
             "action": self.action,
             "fatal": self.is_fatal,
+            "lost": self.is_loss,
+            "table": self.table,
             "message": str(self),
         }
+
+
+LOSS = re.compile(r"skipped|dropped|ignored|not used|not kept|not read|cut short|nothing written")
+QUOTED = re.compile(r'"[^"]*"')
+NUMBER = re.compile(r"(?<![A-Za-z_])\d+(?:\.\d+)?(?![A-Za-z_])")
 
 
 @dataclass(frozen=True)
@@ -56,6 +88,32 @@ class ImportReport:
     def has_fatal_problem(self) -> bool:
         return any(problem.is_fatal for problem in self.problems)
 
+    @property
+    def losses(self) -> int:
+        """How many problems lost a record, link, value or file."""
+        return sum(1 for problem in self.problems if problem.is_loss)
+
+    @property
+    def exit_status(self) -> int:
+        """0: imported whole; 2: imported with losses; 1: nothing written."""
+        if not self.written:
+            return 1
+        return 2 if self.losses or self.skipped_services else 0
+
+    def totals_by_reason(self) -> list[tuple[str, int, bool]]:
+        """(reason, how many, whether it loses something), most frequent first."""
+        counts = Counter(problem.kind for problem in self.problems)
+        lost = {problem.kind for problem in self.problems if problem.is_loss}
+        return [(kind, n, kind in lost) for kind, n in counts.most_common()]
+
+    def totals_text(self) -> str:
+        """The totals by reason as lines for a person, losses marked."""
+        lines = [
+            f"{n:>7}  {'LOST ' if is_lost else '     '}{kind}"
+            for kind, n, is_lost in self.totals_by_reason()
+        ]
+        return "\n".join(["Totals by reason:", *lines]) if lines else ""
+
     def summary(self) -> str:
         if not self.written:
             fatal = sum(1 for p in self.problems if p.is_fatal)
@@ -63,11 +121,17 @@ class ImportReport:
                 f"Nothing written to {self.out_dir}: {fatal} fatal problem"
                 f"{'s' if fatal != 1 else ''} in {self.source}."
             )
+        losses = self.losses
         return (
             f"Wrote {self.out_dir}: {self.agencies} agencies, {self.areas} areas, "
             f"{self.needs} needs; {self.skipped_services} service"
             f"{'s' if self.skipped_services != 1 else ''} skipped; {len(self.problems)} problem"
-            f"{'s' if len(self.problems) != 1 else ''} reported."
+            f"{'s' if len(self.problems) != 1 else ''} reported"
+            + (
+                f", {losses} of them losses (imported with losses)."
+                if losses
+                else ", nothing lost."
+            )
         )
 
     def to_json(self) -> dict:
@@ -81,6 +145,12 @@ class ImportReport:
             "skipped_services": self.skipped_services,
             "kept_in_notes": dict(self.kept_in_notes),
             "summary": self.summary(),
+            "exit_status": self.exit_status,
+            "losses": self.losses,
+            "totals_by_reason": [
+                {"reason": kind, "count": n, "lost": is_lost}
+                for kind, n, is_lost in self.totals_by_reason()
+            ],
             "problems": [problem.to_json() for problem in self.problems],
         }
 
@@ -106,6 +176,7 @@ class Rec:
     file: str
     where: str
     values: dict[str, Any]
+    nested: bool = False  # read inside another record (JSON), not from a list or file
 
     def text(self, name: str) -> str:
         value = self.values.get(name)
@@ -141,6 +212,7 @@ class Problems(list):
                 reason=reason,
                 action=action,
                 is_fatal=fatal,
+                table=rec.table if rec else "",
             )
         )
 
