@@ -266,21 +266,31 @@ def match_command(near, age_group, years, needs, level, words, as_json) -> None:
 @click.option("--level", type=click.Choice(["blended", "administrative"]), default=None)
 @click.option("--age", "age_group", type=click.Choice(["adult", "child"]), default=None)
 @click.option("--need", default=None, help="Need code; see data/needs.csv.")
+@click.option(
+    "--scope",
+    type=click.Choice(["all", "local"]),
+    default="all",
+    help="local: leave out agencies serving the whole region.",
+)
+@click.option(
+    "--by",
+    type=click.Choice(["area", "place"]),
+    default="area",
+    help="place: a row per municipality and city neighbourhood.",
+)
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def coverage_command(level, age_group, need, as_csv, as_json) -> None:
-    """Providers per area, flagged gap / fragile / covered / overlap."""
-    from .coverage import coverage
-    from .records import AgeGroup, Level
+def coverage_command(level, age_group, need, scope, by, as_csv, as_json) -> None:
+    """Providers per area (or place), flagged gap / fragile / covered / overlap."""
+    from .coverage import CoverageQuery
+    from .errors import BadInput
 
     directory = load_directory()
-    if need and need not in directory.needs_by_code:
-        raise click.ClickException(
-            f'Unknown need "{need}". Known needs: ' + ", ".join(sorted(directory.needs_by_code))
-        )
-    result = coverage(
-        directory, Level(level) if level else None, AgeGroup(age_group) if age_group else None, need
-    )
+    options = {"level": level, "age": age_group, "need": need, "scope": scope, "by": by}
+    try:
+        result = CoverageQuery.from_args(options, directory).run(directory)
+    except BadInput as error:
+        raise click.ClickException(error.message) from None
     if as_csv:
         click.echo(result.to_csv(), nl=False)
     elif as_json:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import params
 from .catalog import Directory
 from .cells import csv_text
 from .provenance import data_line
@@ -180,6 +181,68 @@ class Coverage:
             self.need or "",
         ]
         return "-".join(["coverage", *(p for p in parts if p)]) + "." + extension
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageQuery:
+    """The coverage filters of the page, its downloads, the API and `directory coverage`:
+    level, age group and need (each optional), scope and row kind. Read through the one
+    request boundary (directory/params.py), so a bad value is refused in the same words
+    everywhere."""
+
+    level: Level | None = None
+    age_group: AgeGroup | None = None
+    need: str | None = None
+    scope: Scope = Scope.ALL  # local: leave out agencies serving the whole region
+    by: By = By.AREA  # place: a row per municipality and city neighbourhood
+
+    @classmethod
+    def from_args(cls, args, directory: Directory) -> CoverageQuery:
+        """From a URL's query (a werkzeug MultiDict) or a CLI's options (a plain mapping)."""
+        level = params.choice(args, "level", params.enum_values(Level), "")
+        age = params.choice(args, "age", params.enum_values(AgeGroup), "")
+        scope = params.choice(args, "scope", params.enum_values(Scope), Scope.ALL.value)
+        by = params.choice(args, "by", params.enum_values(By), By.AREA.value)
+        needs = params.codes(args, "need")
+        params.known_codes("need", needs[:1], directory.needs_by_code)
+        return cls(
+            Level(level) if level else None,
+            AgeGroup(age) if age else None,
+            needs[0] if needs else None,
+            Scope(scope),
+            By(by),
+        )
+
+    @classmethod
+    def answer(cls, args, directory: Directory) -> tuple[CoverageQuery, Coverage]:
+        """Read the filters and run the one coverage call the page, downloads and API share."""
+        query = cls.from_args(args, directory)
+        return query, query.run(directory)
+
+    def run(self, directory: Directory) -> Coverage:
+        return coverage(directory, self.level, self.age_group, self.need, self.scope, self.by)
+
+    def params(self) -> dict[str, str]:
+        """The filters as URL parameters, defaults left out."""
+        found = {
+            "level": self.level.value if self.level else "",
+            "age": self.age_group.value if self.age_group else "",
+            "need": self.need or "",
+            "scope": self.scope.value if self.scope is not Scope.ALL else "",
+            "by": self.by.value if self.by is not By.AREA else "",
+        }
+        return {key: value for key, value in found.items() if value}
+
+    def describe(self, directory: Directory) -> str:
+        """'Blended coordination for children, helping with food' -> words for captions."""
+        what = f"{self.level.label} coordination" if self.level else "Service coordination"
+        if self.age_group:
+            what += f" for {self.age_group.label.lower()}"
+        if self.need:
+            what += f", helping with {directory.needs_by_code[self.need].label.lower()}"
+        if self.scope is Scope.LOCAL:
+            what += ", local agencies only"
+        return what
 
 
 def coverage(

@@ -1,5 +1,8 @@
 """A coordinator's referral list: in the URL (and a copy in a browser cookie), never on the server.
 
+Several named lists, the choice of the current one and the coordinator's name live only in
+the browser (localStorage, with JavaScript); the server sees one list at a time.
+
 The list is a sequence of items: an agency or support from the directory, or one of the
 person's own natural supports typed in by the coordinator (a relative, a neighbour, a faith
 community). Each item has a free-text note. It is encoded as indexed query parameters, so a
@@ -164,6 +167,36 @@ class ReferralList:
         items[position], items[target] = items[target], items[position]
         return replace(self, items=tuple(items))
 
+    def without_notes(self) -> ReferralList:
+        """The same items with every note left out: for sharing or printing beyond the team."""
+        return replace(self, items=tuple(replace(item, note="") for item in self.items))
+
+    def merge(self, other: ReferralList) -> ReferralList:
+        """This list, then the other's items it does not already hold (an agency once; the
+        person's own support once per name and phone); stops at MAX_ITEMS."""
+        items = list(self.items)
+        for item in other.items:
+            if len(items) >= MAX_ITEMS:
+                break
+            if not any(_same(item, mine) for mine in items):
+                items.append(item)
+        return replace(self, items=tuple(items), dropped=0)
+
+    def focus_after(self, operation: str) -> str:
+        """The element id to put keyboard focus on after `operation` made this list: the moved
+        item, or the item now where a removed one was ("" when there is none)."""
+        name, _, position = (operation or "").partition(".")
+        if not position.isdigit() or not self.items:
+            return "list-heading" if name == "remove" else ""
+        index = int(position)
+        if name == "up":
+            return f"item-{max(index - 1, 0)}"
+        if name == "down":
+            return f"item-{min(index + 1, len(self) - 1)}"
+        if name == "remove":
+            return f"item-{min(index, len(self) - 1)}"
+        return ""
+
     def apply(self, operation: str) -> ReferralList:
         """A form button's value: "up.2", "down.2", "remove.2", "clear"; others are ignored."""
         if operation == "clear":
@@ -179,6 +212,12 @@ class ReferralList:
         if name == "remove":
             return self.remove(index)
         return self
+
+
+def _same(one: ReferralItem, other: ReferralItem) -> bool:
+    if one.agency_id or other.agency_id:
+        return one.agency_id == other.agency_id
+    return (one.who.casefold(), one.phone) == (other.who.casefold(), other.phone)
 
 
 def clean(value: object) -> str:

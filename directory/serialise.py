@@ -131,11 +131,19 @@ REFERRAL_COLUMNS = (
     "verified_on",
     "relationship",
     "note",
+    "website",
+    "source",
+    "reconstructed",
+    "provenance",
 )
 
 
 def referral_rows(referrals, directory: Directory) -> list[dict[str, str]]:
-    """One row per referral-list item, agencies and the person's own supports alike."""
+    """One row per referral-list item, agencies and the person's own supports alike; every
+    row says where it came from and which of its values are our reconstruction."""
+    from .provenance import data_line
+
+    line = data_line(directory)
     rows = []
     for position, item in enumerate(referrals.items, 1):
         agency = directory.agencies_by_id.get(item.agency_id) if item.agency_id else None
@@ -151,6 +159,10 @@ def referral_rows(referrals, directory: Directory) -> list[dict[str, str]]:
                 "how_to_refer": agency.how_to_refer,
                 "verified_on": agency.verified_on.isoformat() if agency.verified_on else "",
                 "relationship": "",
+                "website": agency.website,
+                "source": agency.source,
+                "reconstructed": "; ".join(agency.reconstructed),
+                "provenance": line,
             }
         else:
             row = {
@@ -164,6 +176,10 @@ def referral_rows(referrals, directory: Directory) -> list[dict[str, str]]:
                 "how_to_refer": "",
                 "verified_on": "",
                 "relationship": item.relationship,
+                "website": "",
+                "source": "typed by the coordinator",
+                "reconstructed": "",
+                "provenance": "",
             }
         row.update(position=str(position), note=item.note)
         rows.append(row)
@@ -171,21 +187,14 @@ def referral_rows(referrals, directory: Directory) -> list[dict[str, str]]:
 
 
 def referral_csv(referrals, directory: Directory) -> str:
-    """The referral list as CSV; typed cells that a spreadsheet would run as formulas are quoted."""
-    import csv
-    import io
+    """The referral list as CSV for spreadsheets: UTF-8 with a byte-order mark (so Excel on
+    Windows reads "José — café" right), every cell through the one guard (directory/cells.py)."""
+    from .cells import csv_text
 
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=REFERRAL_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for row in referral_rows(referrals, directory):
-        writer.writerow({key: _spreadsheet_safe(value) for key, value in row.items()})
-    return out.getvalue()
-
-
-def _spreadsheet_safe(value: str) -> str:
-    # A note typed as "=HYPERLINK(...)" must stay text when the coordinator opens the file.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    rows = referral_rows(referrals, directory)
+    return csv_text(
+        REFERRAL_COLUMNS, ([row[name] for name in REFERRAL_COLUMNS] for row in rows), bom=True
+    )
 
 
 def find_help_json(answer, directory: Directory) -> dict:

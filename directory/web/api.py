@@ -10,9 +10,9 @@ import json
 
 from flask import Blueprint, jsonify, request, url_for
 
+from ..coverage import CoverageQuery
 from ..errors import DirectoryError
 from ..findhelp import find_help
-from ..forms import CoverageQuery
 from ..matching import MatchQuery, screener_answers
 from ..openapi import openapi_document
 from ..screening import suggest_level

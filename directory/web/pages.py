@@ -19,10 +19,10 @@ from flask import (
 
 from geo.places import PlaceNotFound
 
-from ..coverage import COMBOS, By, combo_key, flag_for, need_flag
+from ..coverage import COMBOS, By, CoverageQuery, combo_key, flag_for, need_flag
 from ..errors import BadInput
 from ..findhelp import find_help
-from ..forms import CoverageQuery, FindHelpForm
+from ..forms import FindHelpForm
 from ..matching import MatchQuery
 from ..provenance import data_line, provenance
 from ..referrals import ReferralList
@@ -35,6 +35,7 @@ from .shared import current_directory
 bp = Blueprint("pages", __name__)
 
 LIST_COOKIE = "referral_list"
+KEPT_COOKIE = "referral_list_kept"  # the list kept when a shared one was opened as new
 COOKIE_LIMIT = 3800  # bytes: browsers drop cookies over about 4 KB
 
 
@@ -125,10 +126,17 @@ def _may_store() -> bool:
     return request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
 
 
+def _from_this_site() -> bool:
+    """A click on one of our own pages (a choice button): never a link from elsewhere."""
+    return request.headers.get("Sec-Fetch-Site", "same-origin") == "same-origin"
+
+
+def _cookie_list(directory, name: str = LIST_COOKIE) -> ReferralList:
+    return ReferralList.from_query_string(request.cookies.get(name, ""), directory.agencies_by_id)
+
+
 def _stored_list(directory) -> ReferralList:
-    return ReferralList.from_query_string(
-        request.cookies.get(LIST_COOKIE, ""), directory.agencies_by_id
-    )
+    return _cookie_list(directory)
 
 
 def _request_list(directory) -> ReferralList:
@@ -138,17 +146,23 @@ def _request_list(directory) -> ReferralList:
     return _stored_list(directory)
 
 
-def _remember(response: Response, referrals: ReferralList) -> Response:
-    if not _may_store():
-        return response
+def _set_list_cookie(response: Response, name: str, referrals: ReferralList) -> None:
     value = referrals.query_string()
     if value and len(value) <= COOKIE_LIMIT:
         # A session cookie: it goes when the browser closes, which suits shared computers.
         response.set_cookie(
-            LIST_COOKIE, value, path="/", samesite="Strict", httponly=True, secure=request.is_secure
+            name, value, path="/", samesite="Strict", httponly=True, secure=request.is_secure
         )
     else:
-        response.delete_cookie(LIST_COOKIE, path="/")
+        response.delete_cookie(name, path="/")
+
+
+def _remember(response: Response, referrals: ReferralList, kept: ReferralList | None = None):
+    if not _may_store():
+        return response
+    _set_list_cookie(response, LIST_COOKIE, referrals)
+    if kept is not None:
+        _set_list_cookie(response, KEPT_COOKIE, kept)
     return response
 
 
@@ -158,15 +172,48 @@ def _list_url(referrals: ReferralList, endpoint: str = "pages.referral_list", **
     return f"{base}?{query}" if query else base
 
 
+def _back_url() -> str:
+    """Where an "Add to referral list" button was pressed (a path on this site), or ""."""
+    back = request.args.get("back", "").split("#", 1)[0]
+    if (
+        not back.startswith("/")
+        or back.startswith(("//", "/\\"))
+        or len(back) > 2000
+        or any(ord(ch) < 32 or ch == "\\" for ch in back)
+    ):
+        return ""
+    return back
+
+
+def _choose(directory, choice: str) -> Response:
+    """The answer to "this link holds another list": open it as a new list (yours is kept),
+    merge it into yours, or leave it."""
+    known = directory.agencies_by_id
+    mine = _stored_list(directory)
+    theirs = ReferralList.from_args(request.args, known)
+    if choice == "new":
+        kept = mine if mine and mine.query_string() != theirs.query_string() else None
+        return _remember(redirect(_list_url(theirs), code=303), theirs, kept)
+    if choice == "merge":
+        merged = mine.merge(theirs)
+        return _remember(redirect(_list_url(merged), code=303), merged)
+    return redirect(_list_url(mine), code=303)  # leave it: back to yours, nothing changed
+
+
 @bp.get("/list")
 def referral_list():
-    """Show the list; with `add`, `op` or a new own support, change it and redirect to its URL."""
+    """Show the list; with `add`, `op` or a new own support, change it and redirect to its URL
+    (or, with `back`, to the page the button was on); with `choose`, answer a shared link."""
     directory = current_directory()
     known = directory.agencies_by_id
+    choice = request.args.get("choose", "")
+    if choice in ("new", "merge", "leave") and _from_this_site():
+        return _choose(directory, choice)
     referrals = _request_list(directory)
     changed = False
     for agency_id in request.args.getlist("add"):
         referrals, changed = referrals.add(agency_id, known), True
+    added = [agency_id for agency_id in request.args.getlist("add") if agency_id in known]
     if request.args.get("who.new", "").strip():
         referrals = referrals.add_own_support(
             request.args.get("who.new", ""),
@@ -179,28 +226,54 @@ def referral_list():
     if operation:
         referrals, changed = referrals.apply(operation), True
     if changed:
-        fragment = ""
-        added = request.args.getlist("add")
-        if added and referrals.position_of(added[-1]) is not None:
-            fragment = f"#item-{referrals.position_of(added[-1])}"
-        elif operation and operation.partition(".")[2].isdigit():
-            fragment = "#list-items"
-        return _remember(redirect(_list_url(referrals) + fragment, code=303), referrals)
+        if request.args.get("reply") == "json":  # site.js adding in place
+            body = {"count": len(referrals), "on_list": sorted(referrals.agency_ids())}
+            response = jsonify(body)
+            response.headers["Cache-Control"] = "no-store"
+            return _remember(response, referrals)
+        back = _back_url()
+        if added and back:
+            target = f"{back}#agency-{added[-1]}"
+        else:
+            target = _list_url(referrals)
+            focus = referrals.focus_after(operation or "")
+            if added and referrals.position_of(added[-1]) is not None:
+                target += f"#item-{referrals.position_of(added[-1])}"
+            elif focus:
+                target += f"#{focus}"
+        return _remember(redirect(target, code=303), referrals)
     if not ReferralList.has_items_in(request.args) and referrals:
         return redirect(_list_url(referrals), code=303)  # the URL is the share link
+    stored = _stored_list(directory)
+    kept = _cookie_list(directory, KEPT_COOKIE)
+    incoming = ReferralList.has_items_in(request.args) and (
+        request.headers.get("Sec-Fetch-Site") == "cross-site"  # the browser hides its list
+        or (stored and stored.query_string() != referrals.query_string())
+    )
     share_url = _list_url(referrals).replace(
         url_for("pages.referral_list"), url_for("pages.referral_list", _external=True), 1
     )
+    plain = referrals.without_notes()
     response = current_app.make_response(
         render_template(
             "list.html",
             referrals=referrals,
+            incoming=incoming,
+            stored=stored,
+            kept=kept if kept.query_string() != referrals.query_string() else ReferralList(),
+            kept_url=_list_url(kept),
             share_url=share_url,
+            share_plain_url=share_url.split("?", 1)[0]
+            + ("?" + plain.query_string() if plain else ""),
+            has_notes=any(item.note for item in referrals.items),
             print_url=_list_url(referrals, "pages.referral_print"),
+            print_plain_url=_list_url(plain, "pages.referral_print"),
             csv_url=_list_url(referrals, "pages.referral_csv"),
         )
     )
     response.headers["Cache-Control"] = "no-store"
+    if incoming:
+        return response  # nothing stored until the person chooses
     return _remember(response, referrals)
 
 
@@ -219,7 +292,10 @@ def referral_print():
 def referral_csv_download():
     directory = current_directory()
     referrals = ReferralList.from_args(request.args, directory.agencies_by_id)
-    response = Response(referral_csv(referrals, directory), mimetype="text/csv")
+    response = Response(
+        referral_csv(referrals, directory).encode("utf-8"), mimetype="text/csv"
+    )
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="referral-list.csv"'
     response.headers["Cache-Control"] = "no-store"
     return response
