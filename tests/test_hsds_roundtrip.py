@@ -1,0 +1,147 @@
+"""HSDS without loss: a feed using every table keeps every field and id through import,
+reload and export, in CSV and JSON; our own records keep their uuid5 ids."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from hsds_feed import (
+    CLINIC,
+    FEED,
+    HALL,
+    LOCATION_PHONE,
+    ORG,
+    PANTRY,
+    write_feed_csv,
+    write_feed_json,
+)
+
+from directory import create_app
+from directory.catalog import Directory
+from directory.hsds import JSON_FILE, export_hsds, import_hsds
+from directory.hsds.schema import NUMBER_FIELDS, TABLES
+from directory.loading import load_data
+
+SETTINGS = {"GEOCODER": "offline", "INDEX_DIR": ":memory:"}
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def same(table: str, column: str, fed: str, out) -> bool:
+    """Field equality, numbers compared as numbers ("16" in CSV, 16 or 16.0 in JSON)."""
+    if column in NUMBER_FIELDS.get(table, ()) and fed != "":
+        return out not in (None, "") and float(out) == float(fed)
+    return ("" if out is None else str(out)) == fed
+
+
+def assert_every_fed_field_is_exported(rows_by_table: dict[str, list[dict]]) -> None:
+    for table, fed_rows in FEED.items():
+        exported = {row["id"]: row for row in rows_by_table[table]}
+        for fed in fed_rows:
+            assert fed["id"] in exported, f"{table} {fed['id']} lost"
+            out = exported[fed["id"]]
+            for column in TABLES[table][1]:
+                value = fed.get(column, "")
+                assert same(table, column, value, out.get(column)), (table, column, value, out)
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory) -> tuple[Path, object]:
+    root = tmp_path_factory.mktemp("feed")
+    report = import_hsds(write_feed_csv(root / "feed"), root / "data", region_name="Riverside")
+    assert report.written, [str(p) for p in report.problems]
+    return root / "data", report
+
+
+def test_the_feed_uses_every_table_of_the_data_package():
+    assert set(FEED) == set(TABLES) and all(FEED.values())
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_import_then_export_loses_no_field_and_no_id(imported, fmt, tmp_path):
+    folder, _ = imported
+    out = export_hsds(Directory.load(folder, SETTINGS), tmp_path / fmt, fmt)
+    if fmt == "csv":
+        rows = {table: read_csv(out / filename) for table, (filename, _) in TABLES.items()}
+    else:
+        rows = json.loads((out / JSON_FILE).read_text(encoding="utf-8"))
+    assert_every_fed_field_is_exported(rows)
+    # One organisation for the feed's one organisation, not one per service.
+    assert [row["id"] for row in rows["organization"]] == [ORG]
+
+
+def test_a_json_feed_round_trips_too(tmp_path):
+    report = import_hsds(write_feed_json(tmp_path / "feed.json"), tmp_path / "data")
+    assert report.written, [str(p) for p in report.problems]
+    out = export_hsds(Directory.load(tmp_path / "data", SETTINGS), tmp_path / "out", "json")
+    assert_every_fed_field_is_exported(json.loads((out / JSON_FILE).read_text(encoding="utf-8")))
+
+
+def test_export_import_export_of_the_feed_is_byte_for_byte_stable(imported, tmp_path):
+    folder, _ = imported
+    first = export_hsds(Directory.load(folder, SETTINGS), tmp_path / "first", "csv")
+    report = import_hsds(first, tmp_path / "again")
+    assert report.written, [str(p) for p in report.problems]
+    second = export_hsds(Directory.load(tmp_path / "again", SETTINGS), tmp_path / "second", "csv")
+    for path in sorted(first.iterdir()):
+        assert (second / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_each_service_is_an_agency_that_keeps_its_feed_id(imported):
+    folder, _ = imported
+    data = load_data(folder)
+    assert not data.problems, [str(p) for p in data.problems]
+    assert {agency.name for agency in data.agencies} == {
+        "Riverside Food Pantry (sample)",
+        "Riverside Advice Clinic (sample)",
+    }
+    ids = read_csv(folder / "hsds_ids.csv")
+    assert {row["service_id"] for row in ids} == {PANTRY, CLINIC}
+    assert {row["organization_id"] for row in ids} == {ORG}
+    pantry = next(row for row in ids if row["service_id"] == PANTRY)
+    assert pantry["location_id"] == HALL
+
+
+def test_kept_feed_ids_answer_in_the_api_after_a_reload(imported):
+    folder, _ = imported
+    client = create_app({**SETTINGS, "DATA": str(folder)}).test_client()
+    body = client.get(f"/hsds/services/{PANTRY}").get_json()
+    assert body["id"] == PANTRY and body["email"] == "pantry@example.org"
+    assert body["organization"]["id"] == ORG
+    assert [s["opens_at"] for s in body["schedules"]] == ["09:30:00"]
+    location = body["service_at_locations"][0]["location"]
+    assert location["id"] == HALL
+    assert [p["id"] for p in location["phones"]] == [LOCATION_PHONE]
+    (address,) = location["addresses"]
+    assert (address["country"], address["state_province"], address["address_type"]) == (
+        "GB",
+        "England",
+        "postal",
+    )
+
+
+def test_a_removed_agency_leaves_the_export_with_its_own_rows(imported, tmp_path):
+    folder, _ = imported
+    import shutil
+
+    copy = tmp_path / "data"
+    shutil.copytree(folder, copy)
+    rows = read_csv(copy / "agencies.csv")
+    kept = [row for row in rows if row["name"] != "Riverside Food Pantry (sample)"]
+    with (copy / "agencies.csv").open("w", encoding="utf-8", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(kept)
+    out = export_hsds(Directory.load(copy, SETTINGS), tmp_path / "out", "csv")
+    services = {row["id"] for row in read_csv(out / "services.csv")}
+    assert CLINIC in services and PANTRY not in services
+    assert not any(row["service_id"] == PANTRY for row in read_csv(out / "schedules.csv"))
+    # The organisation and the hall stay: the clinic's organisation still exists.
+    assert [row["id"] for row in read_csv(out / "organizations.csv")] == [ORG]
+    assert HALL in {row["id"] for row in read_csv(out / "locations.csv")}
