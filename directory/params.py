@@ -168,7 +168,7 @@ def whole_number(
 
 
 def date_time(args: Mapping[str, Any], name: str) -> datetime | None:
-    """An ISO 8601 date or date-time (timezone-aware, UTC when none is given); None if absent.
+    """An ISO 8601 date or date-time, in UTC (UTC when no offset is given); None if absent.
 
     A date alone means the start of that day."""
     raw = one(args, name).strip()
@@ -180,7 +180,13 @@ def date_time(args: Mapping[str, Any], name: str) -> datetime | None:
         value = None
     if value is None:
         raise refuse("not_date_time", name, f'"{name}"', value=raw)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is before the first representable UTC instant
+        edge = datetime.min if value.year == 1 else datetime.max
+        return edge.replace(tzinfo=timezone.utc)
 
 
 def time_of_day(args: Mapping[str, Any], name: str) -> time | None:
