@@ -111,5 +111,9 @@ def screen():
 def openapi():
     directory = current_directory()
     return jsonify(
-        openapi_document(directory.region_name, url_for("api.openapi").rsplit("/", 1)[0])
+        openapi_document(
+            directory.region_name,
+            url_for("api.openapi").rsplit("/", 1)[0],
+            directory.settings,
+        )
     )
