@@ -114,8 +114,10 @@ def hsds_openapi_document(region_name: str, server_url: str = "/hsds") -> dict[s
             summary, schema, is_list = RESPONSES[endpoint]
             item = {"$ref": SCHEMA_BASE + schema}
             if is_list:
-                page = {"allOf": [{"$ref": "#/components/schemas/Page"}]}
-                page["properties"] = {"contents": {"type": "array", "items": item}}
+                page: dict[str, Any] = {
+                    "allOf": [{"$ref": "#/components/schemas/Page"}],
+                    "properties": {"contents": {"type": "array", "items": item}},
+                }
                 ok = _json(summary, page)
                 ok["content"]["application/x-ndjson"] = {
                     "schema": item,
