@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -251,20 +252,14 @@ class DirectoryHolder:
 
     def _refusal(self, data: DataSet) -> str:
         """Why this data version must not be served ('' when it may)."""
-        from .snapshots import CONFIRM_MARKER, shrink_reason
+        from .snapshots import shrink_refusal
 
         if data.has_fatal_problem:
             fatal = sum(1 for p in data.problems if p.is_fatal)
             return f"{fatal} file(s) unusable"
         if data.rejected_rows:
             return f"{data.rejected_rows} row(s) rejected"
-        newest = self.snapshots.newest() if self.snapshots else None
-        confirmed = (
-            self.settings.allow_shrink or (self.folder / CONFIRM_MARKER).exists()
-        )
-        if newest is not None and not confirmed:
-            return shrink_reason(data, newest.counts, self.settings.max_shrink)
-        return ""
+        return shrink_refusal(data, self.settings)
 
     def _accept(self, data: DataSet, directory: Directory) -> None:
         from .snapshots import counts_of
@@ -374,6 +369,7 @@ class DirectoryHolder:
         status = self._current.status()
         status["problems"] = [_public(problem) for problem in self._current.data.problems]
         status["rejected_reload"] = [_public(problem) for problem in self.rejected]
+        status["geo_problems"] = [_public_geo(problem) for problem in self._current.atlas.problems]
         status["data_version"] = self._current.data.fingerprint
         status["serving"] = self.serving
         if self.refused_because:
@@ -392,14 +388,34 @@ def _geo_refusal(directory: Directory, baseline: int | None) -> str:
     return ""
 
 
+ASK_CHECK_DATA = "run `directory check-data` for the reason"
+
+
 def _public(problem: LoadProblem) -> dict:
+    """A load problem as /healthz shows it: file name (never the server's path), line, column
+    and what was done. A row's reason quotes its values, so only file-level reasons (which we
+    word without row values) are shown; the rest stay in check-data."""
     where = f"{problem.path.name}:{problem.line}" if problem.line else problem.path.name
     column = f' column "{problem.column}":' if problem.column else ""
+    reason = problem.reason if problem.is_fatal else ASK_CHECK_DATA
     return {
         "file": problem.path.name,
         "line": problem.line,
         "column": problem.column,
-        "reason": problem.reason,
+        "reason": reason,
         "action": problem.action,
-        "message": f"{where}:{column} {problem.reason}; {problem.action}",
+        "message": f"{where}:{column} {reason}; {problem.action}",
     }
+
+
+_GEO_WHERE = re.compile(r"^([^\s:/]+(?::\d+)?)(?:: (feature \d+))?")
+
+
+def _public_geo(problem: str) -> str:
+    """A geo problem for /healthz: whole-file problems as they are (worded without row values),
+    a row's or feature's by its place in the file only."""
+    if problem.endswith("file ignored"):
+        return problem
+    match = _GEO_WHERE.match(problem)
+    where = " ".join(part for part in (match.groups() if match else ()) if part) or "geo file"
+    return f"{where}: skipped; {ASK_CHECK_DATA}"

@@ -53,7 +53,7 @@ class Settings:
     max_page_size: int = 100
     max_query_chars: int = 500  # longer free text is cut, never rejected
     search_text_limit: int = 5000  # text matches ranked per query; totals past it are estimates
-    rate_limit_per_minute: int = 300  # per client address and worker, on /api and /hsds (0 = off)
+    rate_limit_per_minute: int = 300  # per client and worker, search and coverage routes (0 = off)
     rate_limit_burst: int = 60
     snapshot_dir: str = ""  # last accepted data versions; empty = "snapshots" beside the index
     max_shrink: float = 0.2  # refuse a data version with this share fewer rows than the last one

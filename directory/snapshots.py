@@ -133,6 +133,19 @@ class SnapshotStore:
             shutil.rmtree(old, ignore_errors=True)
 
 
+def shrink_refusal(data: DataSet, settings: Settings, confirmed: bool = False) -> str:
+    """Why this data version shrank too much against the newest accepted snapshot of its folder
+    ('' when it didn't, when there is none, or when the operator confirmed: `confirmed` (the
+    CLI's --confirm-shrink), ALLOW_SHRINK, or a CONFIRM_SHRINK file in the data folder)."""
+    if confirmed or settings.allow_shrink or (Path(data.folder) / CONFIRM_MARKER).exists():
+        return ""
+    store = SnapshotStore.for_settings(settings, Path(data.folder))
+    newest = store.newest() if store is not None else None
+    if newest is None:
+        return ""
+    return shrink_reason(data, newest.counts, settings.max_shrink)
+
+
 def shrink_reason(data: DataSet, before: Mapping[str, int], max_share: float) -> str:
     """Why this version lost too many rows against the last accepted one ('' when fine)."""
     after = counts_of(data)
@@ -142,7 +155,7 @@ def shrink_reason(data: DataSet, before: Mapping[str, int], max_share: float) ->
             return (
                 f"{name} has {new} rows, down from {old} (more than {max_share:.0%} fewer); "
                 f"if that is intended, create a file named {CONFIRM_MARKER} in the data "
-                "folder (or set DIRECTORY_ALLOW_SHRINK=1)"
+                "folder (or set DIRECTORY_ALLOW_SHRINK=1, or check with --confirm-shrink)"
             )
     return ""
 

@@ -51,7 +51,9 @@ def data_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def app():
-    return create_app({"TESTING": True, "DATA": str(DEFAULT_DATA_DIR), "RELOAD_SECONDS": 0})
+    # Many tests share this app from one address: rate limits have their own tests.
+    settings = {"TESTING": True, "DATA": str(DEFAULT_DATA_DIR), "RELOAD_SECONDS": 0}
+    return create_app({**settings, "RATE_LIMIT_PER_MINUTE": 0})
 
 
 @pytest.fixture()

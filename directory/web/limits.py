@@ -1,4 +1,6 @@
-"""Request limits: body size, and a per-client rate limit on the JSON APIs with a clear 429."""
+"""Request limits: body size, and a per-client rate limit with a clear 429 and Retry-After on
+every route that does search, matching or coverage work: the JSON and HSDS APIs, the find-help
+page with a question, the coverage page and its downloads, and the referral list's CSV."""
 
 from __future__ import annotations
 
@@ -8,6 +10,19 @@ import time
 from dataclasses import dataclass, field
 
 LIMITED_PREFIXES = ("/api/", "/hsds")
+# Pages and downloads doing the same work as the APIs, with their own budget, so a visitor's
+# pages never go unanswered because of their own scripts' API calls (and the reverse).
+LIMITED_PAGES = ("/coverage", "/coverage.csv", "/coverage.geojson", "/list.csv")
+FIND_HELP = "/"  # limited when it has a question to answer; the empty form is free
+
+
+def budget_for(path: str, has_query: bool) -> str | None:
+    """Which rate budget a request spends: "api", "pages", or None (no search work)."""
+    if path.startswith(LIMITED_PREFIXES) or path == "/hsds":
+        return "api"
+    if path in LIMITED_PAGES or (path == FIND_HELP and has_query):
+        return "pages"
+    return None
 
 
 @dataclass
@@ -56,16 +71,17 @@ def init_app(app) -> None:
     from .errors import error_response
 
     app.config.setdefault("MAX_CONTENT_LENGTH", 64 * 1024)  # nothing here takes big uploads
-    bucket = TokenBucket(
-        float(app.config["RATE_LIMIT_PER_MINUTE"]), int(app.config["RATE_LIMIT_BURST"])
-    )
-    app.extensions["rate_limit"] = bucket
+    rate = float(app.config["RATE_LIMIT_PER_MINUTE"])
+    burst = int(app.config["RATE_LIMIT_BURST"])
+    buckets = {"api": TokenBucket(rate, burst), "pages": TokenBucket(rate, burst)}
+    app.extensions["rate_limits"] = buckets
 
     @app.before_request
-    def limit_api_rate():
-        if not request.path.startswith(LIMITED_PREFIXES) or bucket.rate_per_minute <= 0:
+    def limit_rate():
+        budget = budget_for(request.path, bool(request.query_string))
+        if budget is None or rate <= 0:
             return None
-        wait = bucket.take(request.remote_addr or "unknown")
+        wait = buckets[budget].take(request.remote_addr or "unknown")
         if not wait:
             return None
         seconds = max(1, math.ceil(wait))
