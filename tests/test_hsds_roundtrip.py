@@ -145,3 +145,97 @@ def test_a_removed_agency_leaves_the_export_with_its_own_rows(imported, tmp_path
     # The organisation and the hall stay: the clinic's organisation still exists.
     assert [row["id"] for row in read_csv(out / "organizations.csv")] == [ORG]
     assert HALL in {row["id"] for row in read_csv(out / "locations.csv")}
+
+
+# -- what pages show -----------------------------------------------------------------------
+
+
+def test_agency_page_shows_the_feeds_address_hours_languages_and_email(imported):
+    folder, _ = imported
+    client = create_app({**SETTINGS, "DATA": str(folder)}).test_client()
+    agency_id = next(
+        r["agency_id"] for r in read_csv(folder / "hsds_ids.csv") if r["service_id"] == PANTRY
+    )
+    page = client.get(f"/agencies/{agency_id}").get_data(as_text=True)
+    assert (
+        "Pantry, 1 Bridge Street, Side door, London, England SW1A 1AA, GB (postal address)" in page
+    )
+    assert "Tuesday and Thursday, 09:30–12:00. Tuesdays and Thursdays; Queue from 9" in page
+    # Week numbers and month days are more than we evaluate offline: hours, but no verdict.
+    assert "Open now" not in page and "Closed now" not in page
+    assert "Polish (pl)" in page
+    assert 'href="mailto:pantry@example.org"' in page and 'href="mailto:sam@example.org"' in page
+    assert "the feed&#39;s contact record: Sam Example, Coordinator" in page
+    assert "+44 20 7946 0000 (Hall office)" in page  # the location's phone, not dropped
+    assert 'href="https://example.org/pantry"' in page
+
+
+def test_agency_page_says_open_or_closed_when_the_weekly_hours_allow(imported, tmp_path):
+    import shutil
+
+    folder = tmp_path / "data"
+    shutil.copytree(imported[0], folder)
+    rows = read_csv(folder / "hsds" / "schedules.csv")
+    for row in rows:
+        row.update(byweekno="", bymonthday="", byyearday="", count="")
+    with (folder / "hsds" / "schedules.csv").open("w", encoding="utf-8", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    client = create_app({**SETTINGS, "DATA": str(folder)}).test_client()
+    agency_id = next(
+        r["agency_id"] for r in read_csv(folder / "hsds_ids.csv") if r["service_id"] == PANTRY
+    )
+    page = client.get(f"/agencies/{agency_id}").get_data(as_text=True)
+    assert ("Open now" in page) != ("Closed now" in page)
+    assert "by the listed hours" in page and " UTC); holidays" in page
+
+
+def test_bundled_agency_page_says_where_its_address_comes_from(client):
+    page = client.get("/agencies/carnegie-library-of-pittsburgh").get_data(as_text=True)
+    assert "4400 Forbes Ave, Pittsburgh, PA 15213" in page
+    assert "(from this directory&#39;s record)" in page
+    assert "Open now" not in page and "Closed now" not in page  # no hours, so nothing said
+
+
+WEEKLY = {
+    "freq": "WEEKLY",
+    "byday": "TU,TH",
+    "opens_at": "09:30",
+    "closes_at": "12:00",
+    "timezone": -5,
+    "valid_to": "2030-12-31",
+}
+
+
+@pytest.mark.parametrize(
+    ("schedule", "utc", "expected"),
+    [
+        (WEEKLY, "2026-12-01T15:00:00+00:00", True),  # Tuesday 10:00 at UTC-5
+        (WEEKLY, "2026-12-01T17:00:00+00:00", False),  # Tuesday 12:00 at UTC-5: just closed
+        (WEEKLY, "2026-12-01T14:29:00+00:00", False),  # Tuesday 09:29 at UTC-5
+        (WEEKLY, "2026-12-02T15:00:00+00:00", False),  # Wednesday
+        (WEEKLY, "2031-01-07T15:00:00+00:00", False),  # a Tuesday after valid_to
+        ({**WEEKLY, "timezone": None}, "2026-12-01T15:00:00+00:00", None),  # no offset: unknown
+        ({**WEEKLY, "freq": "MONTHLY"}, "2026-12-01T15:00:00+00:00", None),  # not evaluated
+        ({**WEEKLY, "bymonthday": "1"}, "2026-12-01T15:00:00+00:00", None),
+        ({**WEEKLY, "closes_at": "noon"}, "2026-12-01T15:00:00+00:00", None),
+    ],
+)
+def test_open_now_only_when_the_hours_say_so(schedule, utc, expected):
+    from datetime import datetime
+
+    from directory.hsds.details import open_now
+
+    answer = open_now([schedule], datetime.fromisoformat(utc))
+    assert (answer.is_open if answer else None) == expected
+    if answer:
+        assert answer.utc_offset == "UTC-5"
+
+
+def test_hours_text_reads_the_rrule_fields_and_keeps_the_feeds_words():
+    from directory.hsds.details import hours_text
+
+    assert hours_text(WEEKLY) == "Tuesday and Thursday, 09:30–12:00"
+    assert hours_text({"description": "By appointment"}) == "By appointment"
+    assert hours_text({"byday": "MO,WE,FR"}) == "Monday, Wednesday, Friday"
