@@ -136,24 +136,27 @@ def _an_id(client, table_path: str) -> str:
     return client.get(f"/hsds{table_path}?per_page=1").get_json()["contents"][0]["id"]
 
 
-def _urls(client) -> list[tuple[str, str]]:
-    """(url, OpenAPI path) for every endpoint, with the variants a harvester uses."""
+def _urls(
+    client, service_id: str = LIBRARY, word: str = "library", near: str | None = "postcode=15213"
+) -> list[tuple[str, str]]:
+    """(url, OpenAPI path) for every endpoint, with the variants a harvester uses; `word`
+    finds `service_id` and `near` (with proximity 3000) at least one of its locations."""
     org = _an_id(client, "/organizations")
     taxonomy = _an_id(client, "/taxonomies")
     term = _an_id(client, "/taxonomy_terms")
     link = _an_id(client, "/service_at_locations")
-    return [
+    urls = [
         ("/hsds/", "/"),
         ("/hsds/services", "/services"),
         ("/hsds/services?per_page=500", "/services"),
         ("/hsds/services?minimal=true&per_page=200", "/services"),
         ("/hsds/services?full=true&per_page=3", "/services"),
         ("/hsds/services?modified_after=2000-01-01T00:00:00Z", "/services"),
-        ("/hsds/services?search=library&minimum_age=5&maximum_age=90", "/services"),
-        (f"/hsds/services/{LIBRARY}", "/services/{id}"),
+        (f"/hsds/services?search={word}&minimum_age=5&maximum_age=90", "/services"),
+        (f"/hsds/services/{service_id}", "/services/{id}"),
         ("/hsds/service_at_locations", "/service_at_locations"),
         ("/hsds/service_at_locations?full=true", "/service_at_locations"),
-        ("/hsds/service_at_locations?postcode=15213&proximity=3000", "/service_at_locations"),
+        (f"/hsds/service_at_locations?{near}&proximity=3000", "/service_at_locations"),
         (f"/hsds/service_at_locations/{link}", "/service_at_locations/{id}"),
         ("/hsds/organizations?per_page=200", "/organizations"),
         ("/hsds/organizations?full=true&per_page=3", "/organizations"),
@@ -165,6 +168,7 @@ def _urls(client) -> list[tuple[str, str]]:
         ("/hsds/taxonomy_terms?top_only=true", "/taxonomy_terms"),
         (f"/hsds/taxonomy_terms/{term}", "/taxonomy_terms/{id}"),
     ]
+    return [(url, path) for url, path in urls if near is not None or "proximity" not in url]
 
 
 # -- our OpenAPI document describes exactly what we serve -------------------------------------
@@ -220,7 +224,11 @@ def test_a_parameter_an_endpoint_does_not_list_is_a_400_naming_it(client, docume
 def test_every_answer_matches_the_official_schemas_strictly_and_our_document(
     client, document, registry, strict_registry
 ):
-    for url, path in _urls(client):
+    _check_every_answer(client, document, registry, strict_registry, _urls(client))
+
+
+def _check_every_answer(client, document, registry, strict_registry, urls) -> None:
+    for url, path in urls:
         response = client.get(url)
         assert response.status_code == 200, url
         body = response.get_json()
@@ -643,3 +651,70 @@ def test_dates_at_the_edges_of_the_calendar_are_answered(client):
         assert body["total_items"] == count, text
     plain = HsdsQuery.read({"modified_after": "2024-05-01"}, "/services", 20)
     assert plain.modified_after == datetime(2024, 5, 1, tzinfo=timezone.utc)
+
+
+# -- a feed that uses every HSDS table (tests/hsds_feed.py), imported and served ---------------
+
+
+@pytest.fixture(scope="module")
+def feed_client(tmp_path_factory):
+    from hsds_feed import write_feed_csv
+
+    from directory.hsds import import_hsds
+
+    root = tmp_path_factory.mktemp("feed")
+    report = import_hsds(write_feed_csv(root / "feed"), root / "data", region_name="Riverside")
+    assert report.written, [str(p) for p in report.problems]
+    return create_app({**SETTINGS, "DATA": str(root / "data")}).test_client()
+
+
+def test_the_feed_answers_every_endpoint_by_the_official_schemas(
+    feed_client, document, registry, strict_registry
+):
+    from hsds_feed import PANTRY
+
+    urls = _urls(feed_client, PANTRY, "pantry", near=None)  # a UK postcode is not a ZIP
+    _check_every_answer(feed_client, document, registry, strict_registry, urls)
+    for url, _ in urls:
+        assert _empty_optional(feed_client.get(url).get_json()) == [], url
+
+
+def test_the_feeds_service_email_schedules_and_organisation_are_served(feed_client):
+    from hsds_feed import CLINIC, ORG, PANTRY
+
+    pantry = feed_client.get(f"/hsds/services/{PANTRY}").get_json()
+    assert pantry["email"] == "pantry@example.org"
+    assert pantry["schedules"][0]["byday"] == "TU,TH"
+    listed = feed_client.get("/hsds/services?per_page=200").get_json()["contents"]
+    assert next(s for s in listed if s["id"] == PANTRY)["email"] == "pantry@example.org"
+    org = feed_client.get(f"/hsds/organizations/{ORG}").get_json()
+    assert org["email"] == "hello@example.org"
+    assert sorted(s["id"] for s in org["services"]) == sorted([PANTRY, CLINIC])
+    minimal = feed_client.get("/hsds/services?minimal=true").get_json()["contents"]
+    assert next(s for s in minimal if s["id"] == PANTRY)["last_modified"].startswith("2024-03-02")
+
+
+@pytest.mark.parametrize(
+    ("query", "has_pantry"),
+    [
+        ("day=tuesday", True),
+        ("day=monday", False),
+        ("day=thursday&start_time=09:30", True),
+        ("day=thursday&start_time=12:00", False),
+        ("start_time=11:59", True),
+        ("minimum_age=99", True),
+        ("minimum_age=100", False),
+        ("maximum_age=15", False),
+        ("minimum_age=10&maximum_age=16", True),
+        # last_modified (10:15) counts before assured_date (the day before)
+        ("modified_after=2024-03-02T10:15:00Z", True),
+        ("modified_after=2024-03-02T10:16:00Z", False),
+        ("modified_after=2024-03-02T11:15:00%2B01:00", True),
+    ],
+)
+def test_the_feeds_services_filter_by_oruk_parameters_and_date(feed_client, query, has_pantry):
+    from hsds_feed import PANTRY
+
+    for path, key in [("/services", "id"), ("/service_at_locations", "service_id")]:
+        body = feed_client.get(f"/hsds{path}?per_page=200&{query}").get_json()
+        assert (PANTRY in {item[key] for item in body["contents"]}) is has_pantry, path
