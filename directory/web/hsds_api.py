@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
@@ -66,16 +65,8 @@ def _memo(directory: Directory) -> tuple[HsdsView, dict[str, str]]:
     return directory.memo("hsds-view", make)
 
 
-def _setting(directory: Directory, name: str) -> Any:
-    """A setting by its field name (Settings dataclass), or by NAME from a plain mapping."""
-    settings = directory.settings
-    if hasattr(settings, name):
-        return getattr(settings, name)
-    return settings[name.upper()]  # type: ignore[index]
-
-
 def _query(directory: Directory, endpoint: str) -> HsdsQuery:
-    return HsdsQuery.read(request.args, endpoint, int(_setting(directory, "page_size")))
+    return HsdsQuery.read(request.args, endpoint, directory.settings.page_size)
 
 
 # -- the API's own description --------------------------------------------------------------
@@ -261,8 +252,7 @@ def _services(directory: Directory, view: HsdsView, query: HsdsQuery) -> list[Ro
     hsds.query's filters."""
     rows = view.tables["service"]
     if query.search:
-        limit = int(_setting(directory, "max_query_chars"))
-        text = query.search[:limit]
+        text = query.search[: directory.settings.max_query_chars]
         if directory.search_engine is None:
             rows = [row for row in rows if words_match(row, text, ("name", "description"))]
         else:
@@ -284,7 +274,7 @@ def _text_matches(directory: Directory, text: str) -> list[str]:
     """Agency ids matching the words, best first: the site's own search."""
     from ..search import SearchQuery, search
 
-    query = SearchQuery(text=text, page=1, page_size=max(1, len(directory.agencies)))
+    query = SearchQuery(q=text, page=1, page_size=max(1, len(directory.agencies)))
     return [hit.agency.id for hit in search(directory, query).hits]
 
 
