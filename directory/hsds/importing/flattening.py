@@ -23,6 +23,7 @@ from .shapes import (
     FOLDED,
     NESTED_KEYS,
     V31_COLUMNS,
+    V31_NUMBERS,
     V31_TABLES,
     columns,
     is_kept,
@@ -111,7 +112,7 @@ def flatten(
     rec.table, rec.values = table, values
     for note in notes:
         problems.add(rec, None, "", note, "read as HSDS 3.0")
-    numbers = NUMBER_FIELDS.get(table, frozenset())
+    numbers = NUMBER_FIELDS.get(table, frozenset()) | V31_NUMBERS.get(table, frozenset())
     for key, value in list(values.items()):
         if key not in numbers and isinstance(value, (int, float)) and key in columns(table):
             problems.add(rec, key, value, f"expected text, got the number {value}", "read as text")

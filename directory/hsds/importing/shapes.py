@@ -33,6 +33,10 @@ V31_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         ("id", "service_id", "unit_id", "available", "maximum", "description", "updated"),
     ),
 }
+# Numbers in 3.1 JSON.
+V31_NUMBERS: dict[str, frozenset[str]] = {"service_capacity": frozenset({"available", "maximum"})}
+# Ties between equally good tables go to these, in this order.
+CORE_ORDER = ("organization", "service", "location", "service_at_location")
 # HSDS 3.1 columns on 3.0 tables.
 V31_COLUMNS: dict[str, frozenset[str]] = {"attribute": frozenset({"label"})}
 
@@ -218,12 +222,13 @@ for _table, (_file, _) in {**TABLES, **V31_TABLES}.items():
     _NAMES[_file[: -len(".csv")]] = _table
 for _old in (*LEGACY_TABLES, *FOLDED):
     _NAMES[_old] = _old
-    _NAMES[_old + "s"] = _old
+    _NAMES[_old + ("es" if _old.endswith("s") else "s")] = _old
 _NAMES |= {
     "service_at_locations": "service_at_location",
     "services_at_locations": "services_at_location",
     "taxonomy_terms": "taxonomy_term",
     "eligibilities": "eligibility",
+    "service_taxonomies": "service_taxonomy",
     "capacities": "service_capacity",
     "service_capacity": "service_capacity",
     "addresses": "address",
@@ -252,7 +257,9 @@ def table_for_shape(obj: Mapping[str, Any], hint: str | None = None) -> str | No
     The hint wins when every key of the object is one its table has. Otherwise a table is
     a candidate when the object has every field it requires or a field only it has, and
     scores one per key it knows, two more per key only it has, three less per key it
-    does not know; the best unique score says the table, a tie leaves it to the hint.
+    does not know; the best unique score says the table. A tie goes to the hint, else to
+    a core table (`CORE_ORDER`), else to the one table whose columns the object fills
+    more than half of, else to none.
     """
     keys = {key for key, value in obj.items() if value not in (None, "", [], {})}
     if hint and _v30(hint) not in REQUIRED and hint not in V31_TABLES and hint not in FOLDED:
@@ -281,6 +288,13 @@ def table_for_shape(obj: Mapping[str, Any], hint: str | None = None) -> str | No
         return hint
     if len(top) == 1 and best[0][0] > 0:
         return top[0]
+    core = [table for table in CORE_ORDER if table in top]
+    if not hint and core and best[0][0] > 0:
+        return core[0]  # {id, name, description}: an organization before a program
+    if not hint and best[0][0] > 0:  # a tie: the table the object fills more than half of
+        fit = sorted((len(keys & set(columns(t))) / len(columns(t) or "x"), t) for t in top)
+        if fit[-1][0] > 0.5 and (len(fit) == 1 or fit[-2][0] < fit[-1][0]):
+            return fit[-1][1]
     return hint
 
 
