@@ -239,3 +239,31 @@ def test_hours_text_reads_the_rrule_fields_and_keeps_the_feeds_words():
     assert hours_text(WEEKLY) == "Tuesday and Thursday, 09:30–12:00"
     assert hours_text({"description": "By appointment"}) == "By appointment"
     assert hours_text({"byday": "MO,WE,FR"}) == "Monday, Wednesday, Friday"
+
+
+def test_edits_to_an_imported_folder_are_not_shadowed_by_what_the_import_kept(
+    bundled_directory, tmp_path
+):
+    from directory.hsds import hsds_id
+    from directory.hsds.taxonomy import LEVEL
+
+    export = export_hsds(bundled_directory, tmp_path / "export", "csv")
+    assert import_hsds(export, tmp_path / "data").written
+    rows = read_csv(tmp_path / "data" / "agencies.csv")
+    for row in rows:
+        if row["id"] == "family-links":
+            row.update(levels="administrative", verified_on="2024-05-06", reconstructed="")
+    with (tmp_path / "data" / "agencies.csv").open("w", encoding="utf-8", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    out = export_hsds(Directory.load(tmp_path / "data", SETTINGS), tmp_path / "out", "csv")
+    service = hsds_id("service", "family-links")
+    terms = {
+        a["taxonomy_term_id"] for a in read_csv(out / "attributes.csv") if a["link_id"] == service
+    }
+    assert LEVEL.term_id("administrative") in terms and LEVEL.term_id("blended") not in terms
+    (verified,) = [m for m in read_csv(out / "metadata.csv") if m["resource_id"] == service]
+    assert verified["replacement_value"] == "2024-05-06"
+    # Ids stay the ones our first export gave: uuid5 of the agency id, through every step.
+    assert service in {row["id"] for row in read_csv(out / "services.csv")}

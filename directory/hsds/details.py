@@ -5,6 +5,7 @@ hours say so unambiguously. Nothing is invented: a fact the records lack is not 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -276,12 +277,12 @@ def open_now(schedules: list[Row], now: datetime) -> OpenNow | None:
         return None
     (offset,) = offsets
     try:
-        zone = timezone(timedelta(hours=float(offset)))
-    except (TypeError, ValueError):
+        hours = float(str(offset)) if offset is not None else math.nan
+        zone = timezone(timedelta(hours=hours))
+    except (TypeError, ValueError, OverflowError):
         return None
     local = now.astimezone(zone)
     is_open = any(_open_at(row, local) for row in schedules)
-    hours = float(offset)
     label = "UTC" if hours == 0 else f"UTC{hours:+g}"
     return OpenNow(is_open, local, label)
 

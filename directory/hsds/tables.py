@@ -33,6 +33,8 @@ from .taxonomy import (
     Taxonomy,
 )
 
+VERIFIED_BY_US = ("verified", "directory maintainers")  # our metadata rows say this
+
 # "4400 Forbes Ave, Pittsburgh, PA 15213": the one-line address our records hold.
 ADDRESS = re.compile(
     r"^(?P<street>.+?), (?P<city>[^,]+), (?P<state>[A-Z]{2}) (?P<zip>\d{5}(?:-\d{4})?)$"
@@ -110,18 +112,56 @@ def _belongs_only_to(row: Mapping[str, object], gone: set[str]) -> bool:
     return bool(links) and all(link in gone for link in links)
 
 
+# Tables whose rows we make from agencies.csv, needs.csv and regions.csv (our taxonomies, our
+# classification of every service, "verified" metadata): our current row wins over a kept one.
+OURS_WIN = ("taxonomy", "taxonomy_term", "attribute", "metadata")
+
+
 def _merged(kept: Tables, made: Tables) -> Tables:
-    """Kept rows first, in the feed's order, then our rows whose ids the feed does not use."""
+    """Kept rows first, in the feed's order, then our rows whose ids the feed does not use.
+
+    Rows of our own taxonomies and metadata are the exception: a kept copy (an import of our
+    own export) gives way to the row made from today's files, in its place, and one we no
+    longer make (a level removed from agencies.csv, a need removed) is left out, so an
+    edit to the directory's files is never shadowed by what an earlier import kept.
+    """
+    ours = _our_rows(kept, made)
     out = empty_tables()
     for table in TABLES:
-        rows = list(kept.get(table, []))
-        ids = {row["id"] for row in rows}
-        for row in made.get(table, []):
-            if row["id"] not in ids:
-                ids.add(row["id"])
+        made_by_id = {row["id"]: row for row in made.get(table, [])}
+        rows = []
+        for row in kept.get(table, []):
+            if table in OURS_WIN and row["id"] in made_by_id:
+                rows.append(made_by_id[row["id"]])
+            elif row["id"] not in ours:
                 rows.append(row)
+        ids = {row["id"] for row in rows}
+        rows += [row for row in made.get(table, []) if row["id"] not in ids]
         out[table] = rows
     return out
+
+
+def _our_rows(kept: Tables, made: Tables) -> set[str]:
+    """Ids of kept rows that belong to our own taxonomies or verification (stale if not made)."""
+    taxonomies = {taxonomy.id for taxonomy in TAXONOMIES}
+    terms = {row["id"] for row in made["taxonomy_term"]} | {
+        row["id"] for row in kept["taxonomy_term"] if row.get("taxonomy_id") in taxonomies
+    }
+    ours = {row["id"] for row in kept["taxonomy"] if row["id"] in taxonomies}
+    ours |= {row["id"] for row in kept["taxonomy_term"] if row["id"] in terms}
+    ours |= {  # our classification of services and our need synonyms; a kept service's
+        # own service areas keep their area attributes as the kept service_area rows do
+        row["id"]
+        for row in kept["attribute"]
+        if row.get("taxonomy_term_id") in terms - {RECORD.term_id("notes")}
+        and row.get("link_entity") in ("service", "taxonomy_term")
+    }  # notes stay as kept: for a kept service we make none (see _add_classification)
+    ours |= {
+        row["id"]
+        for row in kept["metadata"]
+        if (row.get("last_action_type"), row.get("updated_by")) == VERIFIED_BY_US
+    }
+    return ours
 
 
 def _attribute(
@@ -373,11 +413,11 @@ def _add_classification(
                 "resource_id": service_id,
                 "resource_type": "service",
                 "last_action_date": verified,
-                "last_action_type": "verified",
+                "last_action_type": VERIFIED_BY_US[0],
                 "field_name": "assured_date",
                 "previous_value": "not recorded",  # required by the spec; we keep no history
                 "replacement_value": verified,
-                "updated_by": "directory maintainers",
+                "updated_by": VERIFIED_BY_US[1],
             }
         )
 
