@@ -10,6 +10,7 @@ import click
 from flask.cli import FlaskGroup
 
 from .config import Settings, SettingsError, data_folder
+from .region_cli import county_option, describe_region, new_region_command
 
 
 def _set_data(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -457,6 +458,7 @@ def export_hsds_command(out_dir: str, format_: str) -> None:
     show_default=True,
     help="Name of the whole-region area, for feeds without our area tree.",
 )
+@county_option(help="County FIPS code of the region (repeatable); default: from the addresses.")
 @click.option(
     "--max-file-mb",
     default=32,
@@ -466,7 +468,7 @@ def export_hsds_command(out_dir: str, format_: str) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def import_hsds_command(
-    src: str, out_dir: str, region_name: str, max_file_mb: int, as_json: bool
+    src: str, out_dir: str, region_name: str, counties: tuple, max_file_mb: int, as_json: bool
 ) -> None:
     """Convert an HSDS dataset (CSV package folder or JSON) into a data folder.
 
@@ -475,15 +477,18 @@ def import_hsds_command(
     from .hsds import import_hsds
 
     report = import_hsds(
-        src, out_dir, region_name=region_name, max_file_bytes=max_file_mb * 1024 * 1024
+        src, out_dir, region_name=region_name, max_file_bytes=max_file_mb << 20, counties=counties
     )
     if as_json:
         emit_json(report.to_json())
     else:
         for problem in report.problems:
             click.echo(str(problem), err=True)
-        click.echo(report.summary())
+        click.echo(report.summary() + ("\n" + describe_region(out_dir) if report.written else ""))
     if not report.written:
         sys.exit(1)
     if report.skipped_services:
         sys.exit(2)
+
+
+main.add_command(new_region_command)

@@ -12,10 +12,12 @@ or oversized file, no usable service) writes nothing at all.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from .converting import Converter
 from .reading import MAX_FILE_BYTES, read_source
+from .region import place_region
 from .report import Fatal, ImportProblem, ImportReport, Problems
 from .writing import write_data_folder
 
@@ -29,12 +31,14 @@ def import_hsds(
     region_name: str = "All areas",
     max_file_bytes: int = MAX_FILE_BYTES,
     vocabulary: str | Path | None = None,
+    counties: Sequence[str] = (),
 ) -> ImportReport:
     """Convert an HSDS dataset into a data folder at out_dir, all or nothing.
 
     `region_name` names the root service area made for datasets that don't carry our area
     tree; `vocabulary` is a data folder whose needs.csv is used when the dataset has no need
-    taxonomy of ours (default: the bundled data).
+    taxonomy of ours (default: the bundled data); `counties` (FIPS codes) gives the region's
+    counties, else they are derived from the feed's addresses (importing.region).
     """
     src, out_dir = Path(src), Path(out_dir)
     problems = Problems()
@@ -42,6 +46,7 @@ def import_hsds(
         tables = read_source(src, problems, max_file_bytes)
         converted = Converter(tables, problems, src, region_name, vocabulary).convert()
         counts = write_data_folder(converted, out_dir)
+        place_region(out_dir, src, counties, problems)  # the feed's counties, ZIPs, towns
     except Fatal as stop:
         problems.append(stop.problem)
         return ImportReport(src, out_dir, written=False, problems=tuple(problems))

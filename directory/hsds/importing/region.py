@@ -1,0 +1,316 @@
+"""The region an HSDS import derives: counties, ZIPs, towns and centroids (issue 15).
+
+`place_region` runs after the import has written its folder: it finds the feed's counties
+from its addresses (postal codes through the zipcodes package, then coordinates through the
+county outlines) unless they are given, writes the geo files (geo.region), lists the region's
+ZIPs on the root area, turns service areas' extents, postal codes and town names into ZIPs,
+and gives locations without coordinates their ZIP's centroid. Every derived value says so.
+`directory new-region` (directory/region_import.py) makes a region without a feed.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from shapely.geometry import Point, shape
+
+from geo.atlas import Atlas
+from geo.build_outline import write_outline
+from geo.build_zip_points import package_records, write_zip_points
+from geo.counties import CountyFile, UnknownCounty
+from geo.files import read_geojson
+from geo.places import normalise_name
+from geo.region import PLACE_COLUMNS, Region, plan_region, write_rows, zip_counties
+from geo.zips import zips_in_text
+
+from ...loading import AGENCY_HEADER, REGION_COLUMNS, load_data
+from ..export import swap_in
+from .report import ImportProblem
+
+GEO_FILES = ("county_outline.geojson", "zip_points.csv", "places.csv")
+DEFAULT_IMPORT_NAME = "All areas"  # the importer's root name when none was given
+# A county holding fewer than this share of the feed's located addresses is not the feed's
+# county (a head office elsewhere); it is reported, and --county can add it.
+MIN_COUNTY_SHARE = 0.2
+FLAG_HINT = (
+    "run the import again with --county FIPS: the county's 5-digit code, e.g. --county 06081 "
+    "for San Mateo County, CA (repeat --county for a region of several counties)"
+)
+# Words that make a service area the whole region ("Countywide", "all of the county").
+WHOLE_REGION_WORDS = (
+    "countywide",
+    "county wide",
+    "all of the county",
+    "whole county",
+    "entire county",
+    "the whole region",
+)
+REGION_HEADER = REGION_COLUMNS["required"] + REGION_COLUMNS["optional"]
+
+
+class RegionError(ValueError):
+    """A region folder could not be made; the message says why and what to do."""
+
+
+def check_folder(folder: Path) -> None:
+    """Load the folder back as check-data would; a problem here is a bug of ours."""
+    data = load_data(folder)
+    problems = [str(p) for p in data.problems] + list(Atlas.build(data.areas, folder).problems)
+    if problems:
+        raise RegionError(
+            "the region folder did not load cleanly (" + "; ".join(problems[:5]) + "); "
+            "nothing written; please report this as a bug"
+        )
+
+
+def place_region(
+    out_dir: Path, src: Path, counties: Sequence[str], problems: list[ImportProblem]
+) -> Region | None:
+    """Give an imported folder its region (see the module's docstring); problems are appended.
+    A feed that carries our own area tree (its areas list ZIPs) is left as it is unless
+    counties are given."""
+    out_dir = Path(out_dir)
+    areas = _read(out_dir / "regions.csv")
+    agencies = _read(out_dir / "agencies.csv")
+    if not counties and any(row.get("zips") for row in areas):
+        return None
+    records = package_records()
+    by_zip = {record["zip_code"]: record for record in records}
+    county_file = CountyFile()
+    try:
+        codes = [county_file.check(code) for code in counties]
+    except UnknownCounty as error:
+        problems.append(_problem(src, f"--county: {error}", "imported without geography"))
+        return None
+    how = "given with --county"
+    if not codes:
+        codes, how = _feed_counties(agencies, by_zip, county_file, src, problems)
+    if not codes:
+        problems.append(
+            _problem(
+                src,
+                "no service location has a US postal code or coordinates, so the feed's "
+                "county is unknown",
+                "imported without places (every ZIP, town and point answers outside); " + FLAG_HINT,
+            )
+        )
+        return None
+    root = next((row for row in areas if not row.get("parent")), None)
+    if root is None:
+        return None
+    given_name = root["name"] if root["name"] != DEFAULT_IMPORT_NAME else None
+    region = plan_region(
+        codes, given_name, counties=county_file, records=records, root_id=root["id"]
+    )
+    region_zips = set(region.all_zips)
+    root["name"] = region.name
+    root["zips"] = ";".join(region.all_zips)
+    root["notes"] = _join(
+        root.get("notes", ""),
+        f"Counties {how}: {', '.join(f'{region.labels[c]} ({c})' for c in codes)}. "
+        "Its ZIP codes are derived: those the zipcodes package files under "
+        + ("this county." if len(codes) == 1 else "these counties."),
+    )
+    extents = _extents(out_dir / "regions.geojson")
+    for row in areas:
+        if row is not root and not row.get("zips"):
+            if not _area_zips(row, region, region_zips, extents, by_zip):
+                problems.append(
+                    _problem(
+                        src,
+                        f'service area "{row["name"]}" names no ZIP code, town or county of '
+                        "the region and has no extent",
+                        "its services are found by name, not by place; list its ZIP codes in "
+                        f'regions.csv (area "{row["id"]}")',
+                    )
+                )
+    for row in agencies:
+        _centroid(row, by_zip)
+
+    def fill(folder: Path) -> None:
+        write_outline(folder / "county_outline.geojson", region.outline_geojson)
+        write_zip_points(folder / "zip_points.csv", region.zip_rows)
+        write_rows(folder / "places.csv", PLACE_COLUMNS, _single_root(region.place_rows, root))
+        write_rows(folder / "regions.csv", REGION_HEADER, areas)
+        write_rows(folder / "agencies.csv", AGENCY_HEADER, agencies)
+        check_folder(folder)
+
+    try:
+        _rewrite(out_dir, fill)
+    except (RegionError, OSError) as error:
+        problems.append(_problem(src, f"the region could not be added ({error})", FLAG_HINT))
+        return None
+    return region
+
+
+def _rewrite(out_dir: Path, fill) -> None:
+    """Fill a copy of the just-imported folder and swap it in, so readers see old or new."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.region-", dir=out_dir.parent))
+    try:
+        shutil.copytree(out_dir, staging, dirs_exist_ok=True)
+        fill(staging)
+        swap_in(staging, out_dir)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _feed_counties(
+    agencies: list[dict[str, str]],
+    by_zip: Mapping[str, Mapping],
+    county_file: CountyFile,
+    src: Path,
+    problems: list[ImportProblem],
+) -> tuple[list[str], str]:
+    """The counties of the feed's addresses: the postal code's county, else the county holding
+    the coordinates; counties with few of the addresses are reported, not used."""
+    votes: Counter[str] = Counter()
+    used_zips = used_points = 0
+    for row in agencies:
+        codes = [z for z in zips_in_text(row.get("address") or "") if z in by_zip]
+        county = zip_counties([by_zip[codes[-1]]], county_file).get(codes[-1]) if codes else None
+        if county is not None:
+            used_zips += 1
+        else:
+            lat, lon = _float(row.get("latitude")), _float(row.get("longitude"))
+            if lat is None or lon is None:
+                continue
+            county = county_file.containing(lon, lat)
+            used_points += county is not None
+        if county is not None:
+            votes[county] += 1
+    total = sum(votes.values())
+    kept = [c for c, n in votes.most_common() if n >= MIN_COUNTY_SHARE * total]
+    for county, n in votes.items():
+        if county not in kept:
+            problems.append(
+                _problem(
+                    src,
+                    f"{n} of {total} addresses are in {county_file.label(county)} ({county})",
+                    "that county is not part of the region; add --county "
+                    f"{county} with the others to include it",
+                )
+            )
+    how = "derived from the feed's " + " and ".join(
+        part for part, used in (("postal codes", used_zips), ("coordinates", used_points)) if used
+    )
+    return kept, how
+
+
+def _area_zips(
+    row: dict[str, str],
+    region: Region,
+    region_zips: set[str],
+    extents: Mapping[str, object],
+    by_zip: Mapping[str, Mapping],
+) -> bool:
+    """A service area's ZIPs: those inside its extent, else postal codes and town names in its
+    name and description; the whole region when it names one of the region's counties."""
+    text = f"{row.get('name', '')} {row.get('notes', '')}"
+    found: list[str] = []
+    how = ""
+    extent = extents.get(row["id"])
+    if extent is not None:
+        found = [
+            z
+            for z in sorted(region_zips)
+            if (point := _zip_point(by_zip, z)) is not None and extent.covers(point)
+        ]
+        how = "the ZIP codes whose centroid lies inside its extent"
+    if not found:
+        words = f" {normalise_name(text)} "
+        named_county = any(
+            f" {normalise_name(label.split(',')[0])} " in words for label in region.labels.values()
+        )
+        if named_county or any(f" {w} " in words for w in WHOLE_REGION_WORDS):
+            found, how = sorted(region_zips), "the whole region (it names the county)"
+        else:
+            found = [z for z in zips_in_text(text) if z in region_zips]
+            for place in region.place_rows:
+                if f" {normalise_name(place['name'])} " in words:
+                    found += [z for z in place["zips"].split(";") if z]
+            found = sorted(set(found))
+            how = "the postal codes and town names in its name and description"
+    if found:
+        row["zips"] = ";".join(found)
+        row["notes"] = _join(row.get("notes", ""), f"ZIP codes derived: {how}.")
+    return bool(found)
+
+
+def _centroid(row: dict[str, str], by_zip: Mapping[str, Mapping]) -> None:
+    """A location with a postal code and no coordinates gets its ZIP's centroid, marked."""
+    if row.get("latitude") or row.get("longitude"):
+        return
+    codes = [z for z in zips_in_text(row.get("address") or "") if z in by_zip]
+    point = _zip_point(by_zip, codes[-1]) if codes else None
+    if point is None:
+        return
+    row["latitude"], row["longitude"] = f"{point.y:.5f}", f"{point.x:.5f}"
+    marked = [c for c in (row.get("reconstructed") or "").split(";") if c]
+    row["reconstructed"] = ";".join(dict.fromkeys([*marked, "latitude", "longitude"]))
+    row["notes"] = _join(
+        row.get("notes", ""),
+        f"Coordinates derived: the centroid of ZIP {codes[-1]} (zipcodes package), "
+        "not the street address.",
+    )
+
+
+def _single_root(rows: list[dict[str, str]], root: Mapping[str, str]) -> list[dict[str, str]]:
+    """Gazetteer rows all in the import's root area (it has no county areas)."""
+    return [{**row, "areas": root["id"]} for row in rows]
+
+
+def _extents(path: Path) -> dict[str, object]:
+    found: dict[str, object] = {}
+    for feature in read_geojson(path, []) or []:
+        area_id = str((feature.get("properties") or {}).get("id") or "")
+        try:
+            found[area_id] = shape(feature["geometry"])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            continue
+    return found
+
+
+def _zip_point(by_zip: Mapping[str, Mapping], code: str) -> Point | None:
+    record = by_zip.get(code)
+    if record is None:
+        return None
+    lat, lon = _float(record.get("lat")), _float(record.get("long"))
+    return None if lat is None or lon is None else Point(lon, lat)
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        return [dict(row) for row in csv.DictReader(file)]
+
+
+def _problem(src: Path, reason: str, action: str) -> ImportProblem:
+    return ImportProblem(src.name, "", None, "", reason, action)
+
+
+def _join(*notes: str) -> str:
+    return " ".join(n.strip() for n in notes if n and n.strip())
+
+
+def _float(text: object) -> float | None:
+    try:
+        return float(str(text).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def describe_region(folder: str | Path) -> str:
+    """One line on an imported folder's region: its name and ZIP count, or what is missing."""
+    areas = _read(Path(folder) / "regions.csv")
+    root = next((row for row in areas if not row.get("parent")), None)
+    if root is None or not (Path(folder) / "zip_points.csv").exists():
+        return "Region: none (no county is known, so every place answers outside)."
+    count = len({z for row in areas for z in (row.get("zips") or "").split(";") if z})
+    return f"Region: {root['name']}, {count} ZIP codes (derived; see regions.csv notes)."

@@ -1,0 +1,243 @@
+"""Every US county offline: outlines, names and which county holds a point or a ZIP.
+
+Reads the us-atlas TopoJSON vendored in geo/data (see geo/data/SOURCE.md), so nothing here
+needs the network. County FIPS codes are five digits: two for the state, three for the county
+("06081" is San Mateo County, California).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from shapely.geometry import Point, Polygon
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import unary_union
+from shapely.strtree import STRtree
+
+from .places import normalise_name
+
+COUNTIES_FILE = Path(__file__).resolve().parent / "data" / "counties-10m.json"
+ATLAS_SOURCE = (
+    "us-atlas 3.0.1 counties-10m.json (U.S. Census Bureau cartographic boundary files, "
+    "1:10,000,000, public domain)"
+)
+FIPS_PATTERN = re.compile(r"^[0-9]{5}$")
+
+# State FIPS code -> (USPS abbreviation, name); the Census Bureau's codes.
+STATES: dict[str, tuple[str, str]] = {
+    "01": ("AL", "Alabama"),
+    "02": ("AK", "Alaska"),
+    "04": ("AZ", "Arizona"),
+    "05": ("AR", "Arkansas"),
+    "06": ("CA", "California"),
+    "08": ("CO", "Colorado"),
+    "09": ("CT", "Connecticut"),
+    "10": ("DE", "Delaware"),
+    "11": ("DC", "District of Columbia"),
+    "12": ("FL", "Florida"),
+    "13": ("GA", "Georgia"),
+    "15": ("HI", "Hawaii"),
+    "16": ("ID", "Idaho"),
+    "17": ("IL", "Illinois"),
+    "18": ("IN", "Indiana"),
+    "19": ("IA", "Iowa"),
+    "20": ("KS", "Kansas"),
+    "21": ("KY", "Kentucky"),
+    "22": ("LA", "Louisiana"),
+    "23": ("ME", "Maine"),
+    "24": ("MD", "Maryland"),
+    "25": ("MA", "Massachusetts"),
+    "26": ("MI", "Michigan"),
+    "27": ("MN", "Minnesota"),
+    "28": ("MS", "Mississippi"),
+    "29": ("MO", "Missouri"),
+    "30": ("MT", "Montana"),
+    "31": ("NE", "Nebraska"),
+    "32": ("NV", "Nevada"),
+    "33": ("NH", "New Hampshire"),
+    "34": ("NJ", "New Jersey"),
+    "35": ("NM", "New Mexico"),
+    "36": ("NY", "New York"),
+    "37": ("NC", "North Carolina"),
+    "38": ("ND", "North Dakota"),
+    "39": ("OH", "Ohio"),
+    "40": ("OK", "Oklahoma"),
+    "41": ("OR", "Oregon"),
+    "42": ("PA", "Pennsylvania"),
+    "44": ("RI", "Rhode Island"),
+    "45": ("SC", "South Carolina"),
+    "46": ("SD", "South Dakota"),
+    "47": ("TN", "Tennessee"),
+    "48": ("TX", "Texas"),
+    "49": ("UT", "Utah"),
+    "50": ("VT", "Vermont"),
+    "51": ("VA", "Virginia"),
+    "53": ("WA", "Washington"),
+    "54": ("WV", "West Virginia"),
+    "55": ("WI", "Wisconsin"),
+    "56": ("WY", "Wyoming"),
+    "60": ("AS", "American Samoa"),
+    "66": ("GU", "Guam"),
+    "69": ("MP", "Northern Mariana Islands"),
+    "72": ("PR", "Puerto Rico"),
+    "78": ("VI", "U.S. Virgin Islands"),
+}
+STATE_BY_ABBREVIATION = {abbr: fips for fips, (abbr, _) in STATES.items()}
+# States whose county codes from 500 up are independent cities ("Richmond city" beside
+# Richmond County, Virginia); us-atlas names both just "Richmond".
+INDEPENDENT_CITY_STATES = ("24", "29", "32", "51")
+COUNTY_SUFFIXES = (
+    " city and borough",
+    " census area",
+    " municipality",
+    " municipio",
+    " county",
+    " parish",
+)
+COUNTY_PREFIXES = ("city and borough of ", "municipality of ", "borough of ")
+
+
+class UnknownCounty(ValueError):
+    """A FIPS code that is not five digits or names no county in the vendored file."""
+
+
+def decode_arcs(topology: dict) -> list[list[tuple[float, float]]]:
+    """Absolute lon/lat coordinates of every arc (TopoJSON stores quantised deltas)."""
+    transform = topology.get("transform")
+    arcs = []
+    for arc in topology["arcs"]:
+        points = []
+        x = y = 0
+        for dx, dy in arc:
+            if transform:
+                x, y = x + dx, y + dy
+                (sx, sy), (tx, ty) = transform["scale"], transform["translate"]
+                points.append((x * sx + tx, y * sy + ty))
+            else:
+                points.append((dx, dy))
+        arcs.append(points)
+    return arcs
+
+
+def ring(indexes: list[int], arcs: list[list[tuple[float, float]]]) -> list[tuple[float, float]]:
+    """Join arcs into one ring; a negative index ~i means arc i reversed."""
+    points: list[tuple[float, float]] = []
+    for index in indexes:
+        arc = arcs[index] if index >= 0 else list(reversed(arcs[~index]))
+        points.extend(arc if not points else arc[1:])
+    return points
+
+
+def geometry_shape(geometry: dict, arcs: list[list[tuple[float, float]]]) -> BaseGeometry:
+    """One TopoJSON Polygon or MultiPolygon geometry as a shapely shape."""
+    polygons = geometry["arcs"] if geometry["type"] == "MultiPolygon" else [geometry["arcs"]]
+    shapes = [Polygon(ring(p[0], arcs), [ring(h, arcs) for h in p[1:]]) for p in polygons]
+    return unary_union(shapes)
+
+
+def county_key(name: str) -> str:
+    """A county name as both us-atlas ("San Mateo") and zipcodes ("San Mateo County") spell
+    it: "san mateo"; independent cities keep "city" ("richmond city")."""
+    key = normalise_name(name)
+    for prefix in COUNTY_PREFIXES:
+        if key.startswith(prefix):
+            key = key[len(prefix) :]
+    for suffix in (*COUNTY_SUFFIXES, " borough"):
+        if key.endswith(suffix) and key != suffix.strip():
+            key = key[: -len(suffix)]
+            break
+    return key
+
+
+class CountyFile:
+    """The vendored us-atlas counties: names, labels, outlines, and which county holds a point."""
+
+    def __init__(self, path: Path = COUNTIES_FILE):
+        self.path = Path(path)
+        self.topology: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
+        self.geometries = {
+            str(g.get("id")): g for g in self.topology["objects"]["counties"]["geometries"]
+        }
+        self.names = {fips: str(g["properties"]["name"]) for fips, g in self.geometries.items()}
+
+    @cached_property
+    def arcs(self) -> list[list[tuple[float, float]]]:
+        return decode_arcs(self.topology)
+
+    def check(self, fips: str) -> str:
+        """The code itself when it names a county here; else UnknownCounty with help."""
+        code = str(fips).strip()
+        if not FIPS_PATTERN.match(code):
+            raise UnknownCounty(
+                f'"{fips}" is not a county FIPS code: use five digits, the state\'s two and the '
+                "county's three (06081 is San Mateo County, California)."
+            )
+        if code not in self.geometries:
+            state = STATES.get(code[:2], ("", "an unknown state"))[1]
+            raise UnknownCounty(f"No county has FIPS code {code} (state code {code[:2]}: {state}).")
+        return code
+
+    def state(self, fips: str) -> str:
+        """The USPS abbreviation of the county's state ("CA")."""
+        return STATES.get(fips[:2], ("", ""))[0]
+
+    def is_independent_city(self, fips: str) -> bool:
+        return fips[:2] in INDEPENDENT_CITY_STATES and int(fips[2:]) >= 500
+
+    def label(self, fips: str) -> str:
+        """ "San Mateo County, CA", "Orleans Parish, LA", "Richmond city, VA", "Juneau, AK"."""
+        name = self.names[fips]
+        if self.is_independent_city(fips):
+            kind = "" if name.lower().endswith("city") else " city"
+        elif fips[:2] == "22":
+            kind = " Parish"
+        elif fips[:2] in ("02", "11", "72", "78", "60", "66", "69"):
+            kind = ""
+        else:
+            kind = " County"
+        return f"{name}{kind}, {self.state(fips)}"
+
+    def shape(self, fips: str) -> BaseGeometry:
+        """The county's outline (1:10,000,000) as a shapely (Multi)Polygon."""
+        return geometry_shape(self.geometries[self.check(fips)], self.arcs)
+
+    @cached_property
+    def _by_key(self) -> dict[tuple[str, str], str]:
+        found: dict[tuple[str, str], str] = {}
+        for fips, name in self.names.items():
+            key = county_key(name)
+            if self.is_independent_city(fips) and not key.endswith("city"):
+                key += " city"
+            found[(fips[:2], key)] = fips
+        return found
+
+    def fips_for(self, county: str, state: str) -> str | None:
+        """The FIPS code of a county named as the zipcodes package names it ("San Mateo
+        County", "CA"), or None."""
+        state_fips = STATE_BY_ABBREVIATION.get(state.strip().upper())
+        if state_fips is None or not county.strip():
+            return None
+        key = county_key(county)
+        return self._by_key.get((state_fips, key)) or self._by_key.get(
+            (state_fips, key.removesuffix(" city"))
+        )
+
+    @cached_property
+    def _index(self) -> tuple[list[str], STRtree]:
+        codes = sorted(self.geometries)
+        return codes, STRtree([self.shape(code) for code in codes])
+
+    def containing(self, lon: float, lat: float) -> str | None:
+        """The FIPS code of the county whose outline holds the point, or None."""
+        codes, tree = self._index
+        hits = tree.query(Point(lon, lat), predicate="intersects")
+        return codes[int(min(hits))] if len(hits) else None
+
+    def outline(self, codes: Iterable[str]) -> BaseGeometry:
+        """The union of these counties' outlines."""
+        return unary_union([self.shape(code) for code in codes])
