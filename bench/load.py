@@ -6,7 +6,12 @@ prints throughput, p50/p95/p99 latency and errors next to the same server's /hea
 throughput (the ceiling: routing, headers and the network stack, no domain work).
 
     python bench/load.py [--agencies 10000] [--workers 2] [--clients 8] [--seconds 20]
-                         [--max-requests 20000] [--route mix|find-help|match|search|coverage] [--json]
+                         [--max-requests 20000] [--route mix|find-help|match|search|coverage]
+                         [--reload] [--json]
+
+`--reload` saves a new version of agencies.csv (same size, other descriptions) 3 s into the
+measured run: the numbers are then latencies while every worker loads and indexes it in the
+background, with the seconds until all workers serve it.
 
 `--route find-help` drives only the find-help page (varied places, age groups, needs and
 words), so its throughput can be read against /healthz on its own.
@@ -88,13 +93,18 @@ NEEDS = [
 def write_synthetic_data(folder: Path, count: int, seed: int = 7) -> list[str]:
     """The bundled region (areas, places, needs) with `count` synthetic agencies, marked sample."""
     shutil.copytree(DEFAULT_DATA_DIR, folder)
+    return write_synthetic_agencies(folder / "agencies.csv", count, seed)
+
+
+def write_synthetic_agencies(path: Path, count: int, seed: int) -> list[str]:
+    """`count` synthetic agencies (ids stable, the rest varied by `seed`) written to `path`."""
     rng = random.Random(seed)
     with (DEFAULT_DATA_DIR / "regions.csv").open(encoding="utf-8") as handle:
         areas = [row["id"] for row in csv.DictReader(handle)]
     with (DEFAULT_DATA_DIR / "agencies.csv").open(encoding="utf-8") as handle:
         columns = csv.DictReader(handle).fieldnames or []
     ids = []
-    with (folder / "agencies.csv").open("w", newline="", encoding="utf-8") as handle:
+    with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         for n in range(count):
@@ -264,6 +274,42 @@ def drive(
     }
 
 
+def reload_during(port: int, data: Path, count: int, after: float, seconds: float, out: dict):
+    """Save a new version of agencies.csv (same ids, other descriptions) atomically `after`
+    seconds into the run, then watch /healthz until every answer names the new version."""
+    time.sleep(after)
+    before = healthz(port).get("data_version")
+    scratch = data / ".agencies.csv.saving"
+    write_synthetic_agencies(scratch, count, seed=8)
+    os.replace(scratch, data / "agencies.csv")
+    saved = time.monotonic()
+    out.update(saved_at_s=round(after, 1), old_version=before)
+    deadline = saved + seconds
+    streak = 0
+    while time.monotonic() < deadline:
+        version = healthz(port).get("data_version")
+        if version and version != before:
+            out.setdefault("first_worker_swapped_after_s", round(time.monotonic() - saved, 1))
+            streak += 1
+            if streak >= 12:  # a dozen answers in a row, from every worker
+                out["all_workers_swapped_after_s"] = round(time.monotonic() - saved, 1)
+                out["new_version"] = version
+                return
+        else:
+            streak = 0
+        time.sleep(0.5)
+    out["all_workers_swapped_after_s"] = None  # not within the run
+
+
+def healthz(port: int) -> dict:
+    try:
+        connection = http.client.HTTPConnection(HOST, port, timeout=10)
+        connection.request("GET", "/healthz", headers={"Connection": "close"})
+        return json.loads(connection.getresponse().read())
+    except (OSError, ValueError, http.client.HTTPException):
+        return {}
+
+
 def wait_until_up(port: int, process: subprocess.Popen, seconds: float = 180) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -287,6 +333,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--max-requests", type=int, default=20_000)
     parser.add_argument("--route", choices=ROUTES, default="mix", help="one route, or the mix")
+    parser.add_argument(
+        "--reload",
+        action="store_true",
+        help="save a new version of agencies.csv a few seconds into the measured run and "
+        "report latency while the workers load it in the background (and when they swap)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -325,9 +377,26 @@ def main() -> None:
             ceiling = drive(
                 port, args.clients, args.seconds / 2, args.max_requests, agency_ids, path="/healthz"
             )
+            reload: dict = {}
+            watcher = None
+            if args.reload:
+                import threading
+
+                watcher = threading.Thread(
+                    target=reload_during,
+                    args=(port, data, args.agencies, 3.0, args.seconds + 120, reload),
+                    daemon=True,
+                )
+                watcher.start()
             mix = drive(
                 port, args.clients, args.seconds, args.max_requests, agency_ids, route=args.route
             )
+            if watcher is not None:
+                watcher.join(timeout=args.seconds + 120)
+                reload["swapped_within_run"] = (
+                    reload.get("all_workers_swapped_after_s") is not None
+                    and reload["all_workers_swapped_after_s"] + 3.0 <= mix["seconds"]
+                )
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=60)
@@ -340,6 +409,8 @@ def main() -> None:
         "healthz_ceiling": ceiling,
         "ratio_to_ceiling": round(mix["throughput_rps"] / ceiling["throughput_rps"], 3),
     }
+    if args.reload:
+        report["reload"] = reload
     if args.json:
         print(json.dumps(report, indent=2))
         return
@@ -355,6 +426,8 @@ def main() -> None:
             f"({r['requests']} requests, statuses {r['statuses']})"
         )
     print(f"ratio to ceiling: {report['ratio_to_ceiling']}")
+    if args.reload:
+        print(f"reload: {json.dumps(report['reload'])}")
 
 
 if __name__ == "__main__":
