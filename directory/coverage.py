@@ -300,9 +300,7 @@ def compute_coverage(
     if age_group is not None:
         chosen &= filters.mask("age_group", [age_group.value])
     region_wide = int(np.count_nonzero(chosen & region_wide_mask))
-    overlap_at = max(
-        directory.settings.overlap_at, region_wide + OWN_AGENCIES_FOR_OVERLAP
-    )
+    overlap_at = max(directory.settings.overlap_at, region_wide + OWN_AGENCIES_FOR_OVERLAP)
     rows: dict[str, AreaCoverage] = {}
     order = filters.links.display_order()
     for area_id, depth in order:

@@ -186,14 +186,45 @@ def test_keyboard_only_search_from_home_to_a_results_phone(browser):
     screenshot(browser, "results-keyboard")
 
 
+def press_and_wait(driver, element, key) -> None:
+    """Press a key on an element that loads a new page, and wait for it (as click_and_wait)."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.execute_script("window.__oldPage = true;")
+    element.send_keys(key)
+    WebDriverWait(driver, 20, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script(
+            "return window.__oldPage !== true && document.readyState === 'complete';"
+        )
+    )
+
+
+def focus_settles_on(driver, wanted):
+    """The focused element once the page's script has placed focus (a condition, not a timer);
+    fails naming what has focus instead."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        return WebDriverWait(driver, 10).until(lambda d: wanted(active(d)) and active(d))
+    except TimeoutException:
+        pytest.fail(f"focus is on {active(driver).get_attribute('outerHTML')[:160]}")
+
+
+def add_in_place(driver, card) -> None:
+    """Press a card's "Add to referral list" and wait until the card says it is on the list."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    card.find_element("css selector", ".add-form button").click()
+    WebDriverWait(driver, 20).until(lambda d: card.find_elements("css selector", ".on-list"))
+
+
 def test_build_a_referral_list_of_three_and_open_its_print_view(browser):
     open_page(browser, RESULTS)
-    for position in range(2):  # two agencies from the results
+    for position in range(2):  # two agencies from the results, added in place
         cards = browser.find_elements("css selector", "article.agency-card")
-        name = cards[position].find_element("css selector", ".agency-name").text
-        click_and_wait(browser, cards[position].find_element("css selector", ".add-form button"))
-        assert "/list?" in browser.current_url
-        assert name in browser.find_element("id", "list-items").text
+        add_in_place(browser, cards[position])
         open_page(browser, RESULTS)
     assert len(browser.find_elements("css selector", ".on-list")) == 2  # remembered by the cookie
     open_page(browser, "/list")
@@ -237,6 +268,78 @@ def test_build_a_referral_list_of_three_and_open_its_print_view(browser):
     (OUTPUT / "referral-list-letter.pdf").write_bytes(base64.b64decode(letter["data"]))
 
 
+def test_add_three_without_leaving_the_results_then_reorder_by_keyboard_keeping_focus(browser):
+    from selenium.webdriver.common.keys import Keys
+
+    open_page(browser, RESULTS)
+    start = browser.current_url
+    cards = browser.find_elements("css selector", "article.agency-card")[:3]
+    names = [card.find_element("css selector", ".agency-name").text for card in cards]
+    assert len(set(names)) == 3
+    for count, card in enumerate(cards, 1):
+        add_in_place(browser, card)
+        assert browser.current_url == start  # still on the same results
+        assert active(browser).text == "On your referral list"  # focus kept in the card
+        nav = browser.find_element("css selector", '.site-header a[href="/list"]')
+        assert f"({count}" in nav.text
+    announced = browser.find_element("id", "live-announcer").get_attribute("textContent")
+    assert "added to your referral list" in announced or announced == ""  # polite, async
+
+    open_page(browser, "/list")
+    shown = [h.text for h in browser.find_elements("css selector", ".referral-item .item-name")]
+    assert shown == names
+
+    def label(element) -> str:
+        return element.get_attribute("textContent")
+
+    down = tab_until(browser, lambda e: e.get_attribute("value") == "down.0")
+    press_and_wait(browser, down, Keys.ENTER)
+    focused = focus_settles_on(browser, lambda e: e.get_attribute("value") == "down.1")
+    assert names[0] in label(focused)
+    shown = [h.text for h in browser.find_elements("css selector", ".referral-item .item-name")]
+    assert shown == [names[1], names[0], names[2]]
+
+    press_and_wait(browser, focused, Keys.ENTER)  # to the end: "Move down" is disabled there
+    focused = focus_settles_on(browser, lambda e: e.get_attribute("value") == "up.2")
+    assert names[0] in label(focused)
+
+    remove = tab_until(browser, lambda e: e.get_attribute("value") == "remove.0", backwards=True)
+    press_and_wait(browser, remove, Keys.ENTER)
+    # The item now in the removed one's place.
+    focused = focus_settles_on(browser, lambda e: e.get_attribute("id") == "item-0")
+    assert names[2] in focused.text
+    assert len(browser.find_elements("css selector", ".referral-item")) == 2
+    screenshot(browser, "referral-list-reordered")
+
+
+def test_a_shared_link_asks_and_open_as_new_keeps_both_lists_named(browser):
+    open_page(browser, "/list?agency.0=family-links&note.0=mine")
+    assert browser.find_element("id", "list-name").get_attribute("value") == "List 1"
+    open_page(browser, "/list?agency.0=pa-211")
+    assert "what should happen to yours?" in browser.find_element("tag name", "main").text
+    screenshot(browser, "referral-shared")
+    click_and_wait(browser, browser.find_element("css selector", 'button[value="new"]'))
+    assert browser.current_url.endswith("/list?agency.0=pa-211")
+    assert browser.find_element("id", "list-name").get_attribute("value") == "Shared list 1"
+    other = browser.find_element("css selector", ".other-lists a")
+    assert other.text == "Open List 1"
+    click_and_wait(browser, other)
+    assert browser.current_url.endswith("/list?agency.0=family-links&note.0=mine")
+    assert browser.find_element("id", "list-name").get_attribute("value") == "List 1"
+
+
+def test_coordinator_name_and_phone_print_and_stay_in_this_browser(browser):
+    open_page(browser, "/list/print?agency.0=family-links")
+    browser.find_element("id", "coordinator-name").send_keys("Sam Rivera")
+    browser.find_element("id", "coordinator-phone").send_keys("412-555-0199")
+    open_page(browser, "/list/print?agency.0=pa-211")
+    assert browser.find_element("id", "coordinator-name").get_attribute("value") == "Sam Rivera"
+    line = browser.find_element("css selector", ".coordinator-line").text
+    assert "Sam Rivera" in line and "412-555-0199" in line
+    pdf = browser.execute_cdp_cmd("Page.printToPDF", {"paperWidth": 8.5, "paperHeight": 11})
+    (OUTPUT / "referral-print-coordinator.pdf").write_bytes(base64.b64decode(pdf["data"]))
+
+
 def test_open_coverage_and_read_an_areas_numbers(browser):
     import urllib.request
 
@@ -271,6 +374,8 @@ AXE_PAGES = {
     "agency": "/agencies/turtle-creek-valley-mh-mr",
     "referral-list": "/list?agency.0=family-links&note.0=Call+Tuesday&who.1=Aunt+Rosa&rel.1=aunt",
     "referral-print": "/list/print?agency.0=family-links&who.1=Aunt+Rosa",
+    "referral-shared": "/list?agency.0=pa-211&note.0=x",  # cross-site-like: asks first
+    "coverage-places": "/coverage?by=place&scope=local&need=food",
     "coverage": "/coverage",
     "outside": "/?near=16066",
     "problem": "/?near=Sprngfield&need=housing",

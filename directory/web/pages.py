@@ -36,6 +36,7 @@ bp = Blueprint("pages", __name__)
 
 LIST_COOKIE = "referral_list"
 KEPT_COOKIE = "referral_list_kept"  # the list kept when a shared one was opened as new
+KEPT_COOKIE = "referral_list_kept"  # the list kept when a shared one was opened as new
 COOKIE_LIMIT = 3800  # bytes: browsers drop cookies over about 4 KB
 
 
@@ -227,7 +228,7 @@ def referral_list():
         referrals, changed = referrals.apply(operation), True
     if changed:
         if request.args.get("reply") == "json":  # site.js adding in place
-            body = {"count": len(referrals), "on_list": sorted(referrals.agency_ids())}
+            body = {"count": len(referrals), "list": referrals.query_string()}
             response = jsonify(body)
             response.headers["Cache-Control"] = "no-store"
             return _remember(response, referrals)
