@@ -263,8 +263,8 @@ def queries(data: DataSet, count: int, seed: int = 11) -> dict[str, list[SearchQ
         return chosen
 
     return {
-        "text": [SearchQuery(text=text()) for _ in range(count)],
-        "filtered": [SearchQuery(text=text(), **filters()) for _ in range(count)],
+        "text": [SearchQuery(q=text()) for _ in range(count)],
+        "filtered": [SearchQuery(q=text(), **filters()) for _ in range(count)],
         "filters_only": [SearchQuery(**filters()) for _ in range(count)],
     }
 

@@ -5,12 +5,19 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
+from enum import Enum
+from typing import Any
 
 import click
 from flask.cli import FlaskGroup
 
 from .config import Settings, SettingsError, data_folder
+from .coverage import By, Scope
+from .params import enum_values
+from .records import AgeGroup, Kind, Level
 from .region_cli import county_option, describe_region, new_region_command
+from .search_engine import SORTS
 
 
 def _set_data(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -76,6 +83,17 @@ def command_settings() -> Settings:
 
 def emit_json(payload: object) -> None:
     click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+
+
+def choice_of(allowed: type[Enum] | Sequence[str]) -> click.Choice:
+    """An option's choices: an enum's values (as the URL and OpenAPI document spell them)."""
+    values = enum_values(allowed) if isinstance(allowed, type) else list(allowed)
+    return click.Choice(values, case_sensitive=False)
+
+
+# Options are named as the URL names its arguments (near, q, age, years, need, level, area,
+# kind, sort, page, page_size), so a command hands them as they are to the same reader as the
+# page and the API (SearchQuery.read, MatchQuery.read, CoverageQuery.from_args).
 
 
 @main.command("check-data")
@@ -158,15 +176,17 @@ def gunicorn_argv(
 
 @main.command("locate")
 @data_option
-@click.argument("text")
+@click.argument("q", metavar="PLACE")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def locate(text: str, as_json: bool) -> None:
+def locate(q: str, as_json: bool) -> None:
     """Find where a ZIP, town, neighbourhood, address or "lat,lon" is."""
     from geo.places import PlaceNotFound
 
+    from .words import clean_text
+
     directory = load_directory()
     try:
-        location = directory.atlas.locate(text)
+        location = directory.atlas.locate(clean_text(q, directory.settings.max_query_chars))
     except PlaceNotFound as error:
         if as_json:
             emit_json(
@@ -195,15 +215,13 @@ def locate(text: str, as_json: bool) -> None:
 @main.command("match")
 @data_option
 @click.option("--near", default="", help="ZIP, town, neighbourhood, address or lat,lon.")
-@click.option("--age", "age_group", type=click.Choice(["adult", "child"]), default=None)
-@click.option("--years", type=int, default=None, help="Exact age, if known.")
-@click.option("--need", "needs", multiple=True, help="Need code (repeatable); see data/needs.csv.")
-@click.option("--level", type=click.Choice(["blended", "administrative"]), default=None)
-@click.option(
-    "--q", "words", default="", help='The person\'s own words ("my son needs rent help").'
-)
+@click.option("--age", type=choice_of(AgeGroup), default=None, help="Age group.")
+@click.option("--years", default=None, metavar="N", help="Exact age in whole years, if known.")
+@click.option("--need", multiple=True, help="Need code (repeatable); see data/needs.csv.")
+@click.option("--level", type=choice_of(Level), default=None)
+@click.option("--q", default="", help='The person\'s own words ("my son needs rent help").')
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (the /api/v1/match shape).")
-def match_command(near, age_group, years, needs, level, words, as_json) -> None:
+def match_command(as_json: bool, **options: Any) -> None:
     """Agencies serving a place for an age group, needs and level, with the gaps; urgent help first."""
     from geo.places import PlaceNotFound
 
@@ -213,17 +231,10 @@ def match_command(near, age_group, years, needs, level, words, as_json) -> None:
     from .serialise import find_help_json
 
     directory = load_directory()
-    args = {
-        "near": near,
-        "age": age_group or "",
-        "years": "" if years is None else str(years),
-        "need": list(needs),
-        "level": level or "",
-        "q": words,
-        "page_size": str(directory.settings.max_page_size),
-    }
     try:
-        query = MatchQuery.read(args, directory)
+        query = MatchQuery.read(
+            {**options, "page_size": directory.settings.max_page_size}, directory
+        )
         answer = find_help(directory, query)
     except (BadInput, PlaceNotFound) as error:
         raise click.ClickException(str(error)) from None
@@ -264,30 +275,31 @@ def match_command(near, age_group, years, needs, level, words, as_json) -> None:
 
 @main.command("coverage")
 @data_option
-@click.option("--level", type=click.Choice(["blended", "administrative"]), default=None)
-@click.option("--age", "age_group", type=click.Choice(["adult", "child"]), default=None)
+@click.option("--level", type=choice_of(Level), default=None)
+@click.option("--age", type=choice_of(AgeGroup), default=None, help="Age group.")
 @click.option("--need", default=None, help="Need code; see data/needs.csv.")
 @click.option(
     "--scope",
-    type=click.Choice(["all", "local"]),
-    default="all",
+    type=choice_of(Scope),
+    default=Scope.ALL.value,
+    show_default=True,
     help="local: leave out agencies serving the whole region.",
 )
 @click.option(
     "--by",
-    type=click.Choice(["area", "place"]),
-    default="area",
+    type=choice_of(By),
+    default=By.AREA.value,
+    show_default=True,
     help="place: a row per municipality and city neighbourhood.",
 )
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def coverage_command(level, age_group, need, scope, by, as_csv, as_json) -> None:
+def coverage_command(as_csv: bool, as_json: bool, **options: Any) -> None:
     """Providers per area (or place), flagged gap / fragile / covered / overlap."""
     from .coverage import CoverageQuery
     from .errors import BadInput
 
     directory = load_directory()
-    options = {"level": level, "age": age_group, "need": need, "scope": scope, "by": by}
     try:
         result = CoverageQuery.from_args(options, directory).run(directory)
     except BadInput as error:
@@ -358,25 +370,18 @@ def build_index_command(out: str | None, backend: str | None) -> None:
 
 @main.command("search")
 @data_option
-@click.argument("text", required=False, default="")
-@click.option("--kind", "kinds", multiple=True, type=click.Choice(["formal", "informal"]))
-@click.option("--level", "levels", multiple=True, type=click.Choice(["blended", "administrative"]))
-@click.option("--age", "age_groups", multiple=True, type=click.Choice(["adult", "child"]))
-@click.option("--area", "areas", multiple=True, help="Area id (repeatable); see data/regions.csv.")
-@click.option("--need", "needs", multiple=True, help="Need code (repeatable); see data/needs.csv.")
+@click.argument("q", metavar="[WORDS]", required=False, default="")
+@click.option("--kind", multiple=True, type=choice_of(Kind))
+@click.option("--level", multiple=True, type=choice_of(Level))
+@click.option("--age", multiple=True, type=choice_of(AgeGroup))
+@click.option("--area", multiple=True, help="Area id (repeatable); see data/regions.csv.")
+@click.option("--need", multiple=True, help="Need code (repeatable); see data/needs.csv.")
 @click.option("--near", default="", help="Rank by closeness to a ZIP, town or address.")
-@click.option(
-    "--sort",
-    type=click.Choice(["relevance", "distance", "name"]),
-    default="relevance",
-    show_default=True,
-)
-@click.option("--page", default=1, show_default=True, type=int)
-@click.option("--page-size", default=None, type=int, help="Results per page (default PAGE_SIZE).")
+@click.option("--sort", type=choice_of(SORTS), default=SORTS[0], show_default=True)
+@click.option("--page", default="1", metavar="N", show_default=True, help="Page (from 1).")
+@click.option("--page-size", default=None, metavar="N", help="Results per page (PAGE_SIZE).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def search_command(
-    text, kinds, levels, age_groups, areas, needs, near, sort, page, page_size, as_json
-) -> None:
+def search_command(as_json: bool, **options: Any) -> None:
     """Search agencies and supports by words and filters; no words lists every match."""
     from geo.places import PlaceNotFound
 
@@ -385,20 +390,8 @@ def search_command(
     from .serialise import search_json
 
     directory = load_directory()
-    args = {
-        "q": text,
-        "kind": list(kinds),
-        "level": list(levels),
-        "age": list(age_groups),
-        "area": list(areas),
-        "need": list(needs),
-        "near": near,
-        "sort": sort,
-        "page": str(page),
-        "page_size": "" if page_size is None else str(page_size),
-    }
     try:
-        results = search(directory, SearchQuery.from_args(args, directory))
+        results = search(directory, SearchQuery.read(options, directory))
     except (BadInput, PlaceNotFound) as error:
         raise click.ClickException(str(error)) from None
     if as_json:

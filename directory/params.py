@@ -34,6 +34,7 @@ MESSAGES: Mapping[str, str] = {
     ),
     "not_time": '{label} must be a time of day as HH:MM (24-hour), such as 09:30; got "{value}".',
     "unknown_parameter": 'Unknown parameter "{value}" for {where}. Accepted: {choices}.',
+    "needs_near": 'Sorting by {label} needs a place: add "near" (a ZIP code or town).',
 }
 
 
@@ -44,10 +45,10 @@ CODES: Mapping[str, str] = {"years": "bad_age"}
 
 
 def refuse(message: str, name: str, label: str | None = None, **words: Any) -> BadInput:
-    """The BadInput for argument `name`, worded from MESSAGES (values shown cut short).
-
-    `label` is how the message names the argument; by default LABELS' words or its name."""
-    shown = {key: str(value)[:40] for key, value in words.items()}
+    """The BadInput for argument `name`, worded from MESSAGES (the value sent is shown cut
+    short, the choices in full). `label` is how the message names the argument; by default
+    LABELS' words or its name."""
+    shown = {key: str(value)[: 40 if key == "value" else None] for key, value in words.items()}
     label = LABELS.get(name, name.replace("_", " ")) if label is None else label
     code = CODES.get(name, f"bad_{name}")
     return BadInput(MESSAGES[message].format(label=label, **shown), code)

@@ -1,6 +1,6 @@
 """Search one loaded directory: locate a typed place, then ask its engine.
 
-    results = search(directory, SearchQuery(text="rent help", areas=("oakland",)))
+    results = search(directory, SearchQuery(q="rent help", areas=("oakland",)))
 
 The engine and its query and result types live in directory.search_engine, below the loaded
 directory; this module is the call above it.
@@ -37,4 +37,4 @@ def search_words(directory: Directory, text: str, location: Place | None = None)
         return None
     in_area = location is not None and getattr(location, "in_area", False) and location.areas
     areas = (location.areas[-1],) if in_area else ()
-    return search(directory, SearchQuery(text=text, areas=areas, page_size=5), location)
+    return search(directory, SearchQuery(q=text, areas=areas, page_size=5), location)

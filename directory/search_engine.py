@@ -57,7 +57,7 @@ class Place(Protocol):
 
 
 class KnownCodes(Protocol):
-    """What SearchQuery.from_args checks codes against: the loaded directory."""
+    """What SearchQuery.read checks codes against: the loaded directory."""
 
     settings: Settings
     areas_by_id: Mapping[str, Any]
@@ -69,66 +69,73 @@ AreaDistance = Callable[[float, float, str], float]  # (lat, lon, area id) -> km
 
 @dataclass(frozen=True)
 class SearchQuery:
-    """What to search for. Filters combine with AND; values within one filter with OR."""
+    """What to search for. Filters combine with AND; values within one filter with OR.
 
-    text: str = ""
-    kinds: tuple[str, ...] = ()
-    levels: tuple[str, ...] = ()
-    age_groups: tuple[str, ...] = ()
+    Built by SearchQuery.read from a URL's or a command's arguments (directory.params), or
+    directly in code; level, age group and kind values given as text become their enums."""
+
+    q: str = ""  # the person's words
+    kinds: tuple[Kind, ...] = ()
+    levels: tuple[Level, ...] = ()
+    age_groups: tuple[AgeGroup, ...] = ()
     areas: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()
     near: str = ""  # a place typed by the person (ZIP, town, ...), located by search()
-    sort: str = "relevance"
+    sort: str = SORTS[0]
     page: int = 1
     page_size: int = 20
 
+    def __post_init__(self) -> None:
+        for name, enum in (("kinds", Kind), ("levels", Level), ("age_groups", AgeGroup)):
+            object.__setattr__(self, name, tuple(enum(value) for value in getattr(self, name)))
+
+    @property
+    def text(self) -> str:
+        """The words (`q`), by their older name."""
+        return self.q
+
     @classmethod
-    def from_args(
+    def read(
         cls,
         args: Mapping[str, Any],
         directory: KnownCodes | None = None,
         settings: Settings | None = None,
     ) -> SearchQuery:
-        """Parse request or command-line arguments; BadInput says what is wrong and what to do.
+        """Read request or command-line arguments; BadInput says what is wrong and what to do.
 
-        Accepts a Flask MultiDict or a plain dict; a filter may repeat (need=a&need=b) or
-        list values with commas. Names: q, kind, level, age, area, need, near, sort,
-        page, page_size. With a directory, area and need codes are checked too.
+        Accepts a Flask MultiDict or a plain mapping (a command's options); a filter may
+        repeat (need=a&need=b) or list values with commas. Names: q, kind, level, age, area,
+        need, near, sort, page, page_size ("age_group" is still read as "age"). With a
+        directory, area and need codes are checked too.
         """
         if settings is None:
             settings = directory.settings if directory is not None else Settings()
         max_chars = settings.max_query_chars
         query = cls(
-            text=clean_text(params.one(args, "q"), max_chars).strip(),
-            kinds=params.choices(args, "kind", params.enum_values(Kind)),
-            levels=params.choices(args, "level", params.enum_values(Level)),
+            q=clean_text(params.one(args, "q"), max_chars).strip(),
+            kinds=params.enums(args, "kind", Kind),
+            levels=params.enums(args, "level", Level),
             age_groups=tuple(
                 dict.fromkeys(
-                    params.choices(args, "age", params.enum_values(AgeGroup))
-                    # "age_group" is the older name of "age", still read.
-                    + params.choices(args, "age_group", params.enum_values(AgeGroup))
+                    params.enums(args, "age", AgeGroup) + params.enums(args, "age_group", AgeGroup)
                 )
             ),
             areas=params.codes(args, "area"),
             needs=params.codes(args, "need"),
             near=clean_text(params.one(args, "near"), max_chars).strip(),
-            sort=params.choice(args, "sort", SORTS, "relevance"),
+            sort=params.choice(args, "sort", SORTS, SORTS[0]),
             page=params.whole_number(args, "page", 1, minimum=1, maximum=params.MAX_PAGE),
             page_size=params.whole_number(
-                args,
-                "page_size",
-                settings.page_size,
-                minimum=1,
-                maximum=settings.max_page_size,
+                args, "page_size", settings.page_size, minimum=1, maximum=settings.max_page_size
             ),
         )
         if query.sort == "distance" and not query.near:
-            raise params.BadInput(
-                'Sorting by distance needs a place: add "near" (a ZIP code or town).', "bad_sort"
-            )
+            raise params.refuse("needs_near", "sort", "distance")
         if directory is not None:
             query.check_codes(directory.areas_by_id, directory.needs_by_code)
         return query
+
+    from_args = read  # the older name
 
     def check_codes(self, area_ids: Mapping[str, Any], need_codes: Mapping[str, Any]) -> None:
         """BadInput for an area or need code this directory does not have."""
@@ -138,21 +145,21 @@ class SearchQuery:
     def filters(self) -> dict[str, tuple[str, ...]]:
         """Facet name -> chosen values (only the facets with a choice)."""
         chosen = {
-            "kind": self.kinds,
-            "level": self.levels,
-            "age_group": self.age_groups,
+            "kind": tuple(kind.value for kind in self.kinds),
+            "level": tuple(level.value for level in self.levels),
+            "age_group": tuple(group.value for group in self.age_groups),
             "need": self.needs,
             "area": self.areas,
         }
         return {facet: values for facet, values in chosen.items() if values}
 
     def to_args(self) -> dict[str, Any]:
-        """The query as arguments again, e.g. for the next page's link."""
+        """The query as arguments again (as read), e.g. for the next page's link."""
         args: dict[str, Any] = {
-            "q": self.text,
-            "kind": list(self.kinds),
-            "level": list(self.levels),
-            "age_group": list(self.age_groups),
+            "q": self.q,
+            "kind": [kind.value for kind in self.kinds],
+            "level": [level.value for level in self.levels],
+            "age": [group.value for group in self.age_groups],
             "area": list(self.areas),
             "need": list(self.needs),
             "near": self.near,
@@ -194,7 +201,6 @@ class Results:
     @property
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.page_size))
-
 
 
 @dataclass(frozen=True)
@@ -253,7 +259,7 @@ class SearchEngine:
         """Rank, filter, count and page. Never raises for what a person typed."""
         filters = self.filters
         size = len(filters)
-        words = split_words(clean_text(query.text, self.max_query_chars))
+        words = split_words(clean_text(query.q, self.max_query_chars))
         corrected = [self._spelling(word) or word for word in words]
         did_you_mean = " ".join(corrected) if corrected != words else None
         needs_named = self.need_phrases.find(corrected)
@@ -390,5 +396,3 @@ class SearchEngine:
 
 def _finite(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
-
-

@@ -199,7 +199,7 @@ def test_spec_example_imports_loads_cleanly_and_is_findable(source, tmp_path):
     from directory.search import SearchQuery, search  # the site's own text search
 
     directory = Directory.load(tmp_path / "data", SETTINGS)
-    hits = search(directory, SearchQuery(text="counselling")).hits
+    hits = search(directory, SearchQuery(q="counselling")).hits
     assert [hit.agency.id for hit in hits] == ["community-counselling"]
 
 

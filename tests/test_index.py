@@ -93,7 +93,7 @@ def test_memory_index_writes_no_files(tmp_path, data, monkeypatch):
     monkeypatch.chdir(tmp_path)
     engine = SearchEngine.build(data, {"INDEX_DIR": ":memory:"})
     assert engine.index.folder is None and engine.index.in_memory
-    assert engine.search(SearchQuery(text="library")).total
+    assert engine.search(SearchQuery(q="library")).total
     assert list(tmp_path.iterdir()) == []
 
 
@@ -139,7 +139,7 @@ def test_same_data_reopens_the_existing_build_without_rebuilding(tmp_path, backe
 def test_edited_data_files_rebuild_the_index_automatically(tmp_path, backend, data_copy):
     settings = {"INDEX_DIR": str(tmp_path / "index"), "SEARCH_BACKEND": backend.name}
     old = SearchEngine.build(load_data(data_copy), settings)
-    assert old.search(SearchQuery(text="zebrafinch")).total == 0
+    assert old.search(SearchQuery(q="zebrafinch")).total == 0
     with (data_copy / "agencies.csv").open("a", encoding="utf-8") as handle:
         handle.write(
             "zebrafinch-club,Zebrafinch Club,informal,,,,,pittsburgh,recreation,,,,,,,,,"
@@ -147,12 +147,12 @@ def test_edited_data_files_rebuild_the_index_automatically(tmp_path, backend, da
         )
     new = SearchEngine.build(load_data(data_copy), settings)
     assert new.index.folder != old.index.folder
-    assert [h.agency.id for h in new.search(SearchQuery(text="zebrafinch")).hits] == [
+    assert [h.agency.id for h in new.search(SearchQuery(q="zebrafinch")).hits] == [
         "zebrafinch-club"
     ]
     # A process still serving the old data keeps its own build and its own answers.
-    assert old.search(SearchQuery(text="zebrafinch")).total == 0
-    assert old.search(SearchQuery(text="library")).total
+    assert old.search(SearchQuery(q="zebrafinch")).total == 0
+    assert old.search(SearchQuery(q="library")).total
 
 
 def test_a_reader_follows_a_new_build_of_the_same_data(tmp_path, backend, data):
@@ -210,7 +210,7 @@ READER = textwrap.dedent("""
     root, backend, ready, stop = sys.argv[1:5]
     engine = SearchEngine.build(load_data(DEFAULT_DATA_DIR),
                                 {"INDEX_DIR": root, "SEARCH_BACKEND": backend})
-    query = SearchQuery(text="psychiatrist for my daughter", needs=("mental-health",),
+    query = SearchQuery(q="psychiatrist for my daughter", needs=("mental-health",),
                         page_size=100)
     expected = [hit.agency.id for hit in engine.search(query).hits]
     pathlib.Path(ready).touch()

@@ -41,7 +41,7 @@ def run(directory: Directory, **fields) -> object:
 def test_psychiatrist_for_my_daughter_near_oakland_puts_child_mental_health_serving_oakland_first(
     directory,
 ):
-    results = run(directory, text="psychiatrist for my daughter", near="Oakland")
+    results = run(directory, q="psychiatrist for my daughter", near="Oakland")
     first = results.hits[0].agency
     assert first.id == WPIC
     assert "mental-health" in first.needs and "child" in {g.value for g in first.age_groups}
@@ -51,14 +51,14 @@ def test_psychiatrist_for_my_daughter_near_oakland_puts_child_mental_health_serv
 
 
 def test_area_filter_ranks_the_agency_listing_that_area_above_region_wide_ones(directory):
-    results = run(directory, text="psychiatrist for my daughter", areas=("oakland",))
+    results = run(directory, q="psychiatrist for my daughter", areas=("oakland",))
     assert ids(results)[0] == WPIC
 
 
 def test_psychiatrist_for_my_daughter_prefers_agencies_serving_children_over_adults_only(
     directory,
 ):
-    order = ids(run(directory, text="psychiatrist for my daughter", near="Oakland"))
+    order = ids(run(directory, q="psychiatrist for my daughter", near="Oakland"))
     assert order.index("allegheny-childrens-initiative") < order.index("hsao")  # hsao: adults
 
 
@@ -73,7 +73,7 @@ def test_psychiatrist_for_my_daughter_prefers_agencies_serving_children_over_adu
     ],
 )
 def test_synonyms_from_needs_csv_find_every_agency_serving_the_need(directory, text, need):
-    results = run(directory, text=text)
+    results = run(directory, q=text)
     assert need in results.needs_named
     serving = {a.id for a in directory.agencies if need in a.needs}
     assert serving <= set(ids(results))
@@ -81,11 +81,11 @@ def test_synonyms_from_needs_csv_find_every_agency_serving_the_need(directory, t
 
 
 def test_bus_pass_finds_the_bus_pass_support_first(directory):
-    assert ids(run(directory, text="bus pass"))[0] == "public-transit-bus-pass"
+    assert ids(run(directory, q="bus pass"))[0] == "public-transit-bus-pass"
 
 
 def test_name_words_find_the_agency(directory):
-    assert ids(run(directory, text="Pressley Ridge"))[0] == "pressley-ridge"
+    assert ids(run(directory, q="Pressley Ridge"))[0] == "pressley-ridge"
 
 
 # -- typos -----------------------------------------------------------------------------
@@ -101,7 +101,7 @@ def test_name_words_find_the_agency(directory):
     ],
 )
 def test_typos_are_tolerated_and_offered_as_did_you_mean(directory, typed, meant, need):
-    results = run(directory, text=typed)
+    results = run(directory, q=typed)
     assert results.did_you_mean == meant
     assert results.total > 0
     assert need in results.hits[0].agency.needs
@@ -109,11 +109,11 @@ def test_typos_are_tolerated_and_offered_as_did_you_mean(directory, typed, meant
 
 @pytest.mark.parametrize("text", ["housing", "psychiatrists", "rent help", "Pressley"])
 def test_words_the_directory_knows_get_no_did_you_mean(directory, text):
-    assert run(directory, text=text).did_you_mean is None
+    assert run(directory, q=text).did_you_mean is None
 
 
 def test_words_nobody_uses_find_nothing_rather_than_everything(directory):
-    results = run(directory, text="zxqvw kjhgf")
+    results = run(directory, q="zxqvw kjhgf")
     assert results.total == 0 and results.hits == ()
 
 
@@ -170,15 +170,15 @@ HOSTILE = [
 
 @pytest.mark.parametrize("text", HOSTILE, ids=lambda text: repr(text[:12]))
 def test_hostile_text_returns_results_or_nothing_never_an_exception(directory, text):
-    results = run(directory, text=text)
+    results = run(directory, q=text)
     assert results.total >= len(results.hits) >= 0
     query = SearchQuery.from_args({"q": text, "need": "housing"}, directory)
     assert search(directory, query).total >= 0
 
 
 def test_query_syntax_is_just_words(directory):
-    assert ids(run(directory, text='rent AND( (("')) == ids(run(directory, text="rent"))
-    assert ids(run(directory, text="rent*")) == ids(run(directory, text="rent"))
+    assert ids(run(directory, q='rent AND( (("')) == ids(run(directory, q="rent"))
+    assert ids(run(directory, q="rent*")) == ids(run(directory, q="rent"))
 
 
 def test_overlong_text_is_cut_not_rejected(directory):
@@ -206,7 +206,7 @@ def test_empty_text_with_filters_lists_every_match_by_name(directory):
 
 
 def test_level_filter_leaves_out_supports_without_coordination(directory):
-    results = run(directory, text="mental health", levels=("administrative",))
+    results = run(directory, q="mental health", levels=("administrative",))
     assert results.total and all(hit.agency.is_formal for hit in results.hits)
 
 
@@ -246,7 +246,7 @@ def test_values_within_one_filter_combine_with_or(directory):
     [
         {},
         {"levels": ("blended",)},
-        {"text": "housing", "age_groups": ("child",)},
+        {"q": "housing", "age_groups": ("child",)},
         {"areas": ("mon-valley",), "kinds": ("formal",)},
         {"needs": ("transportation",)},
     ],
@@ -277,18 +277,18 @@ def test_facets_count_every_value_including_zeros(directory):
 
 
 def test_pages_cover_every_match_once_in_a_stable_order(directory):
-    everything = ids(run(directory, text="help with mental health", page_size=100))
+    everything = ids(run(directory, q="help with mental health", page_size=100))
     pages = []
     for page in range(1, 7):
-        results = run(directory, text="help with mental health", page=page, page_size=4)
+        results = run(directory, q="help with mental health", page=page, page_size=4)
         assert results.total == len(everything)
         pages.extend(ids(results))
     assert pages == everything
-    assert run(directory, text="help with mental health", page=50, page_size=4).hits == ()
+    assert run(directory, q="help with mental health", page=50, page_size=4).hits == ()
 
 
 def test_sort_by_distance_puts_agencies_covering_the_place_first_nearest_next(directory):
-    results = run(directory, text="mental health", near="15017", sort="distance")
+    results = run(directory, q="mental health", near="15017", sort="distance")
     distances = [hit.distance_km for hit in results.hits]
     assert distances == sorted(distances)
     covering = [hit for hit in results.hits if hit.covers_place]
@@ -297,13 +297,13 @@ def test_sort_by_distance_puts_agencies_covering_the_place_first_nearest_next(di
 
 
 def test_sort_by_name_is_alphabetical(directory):
-    names = [hit.agency.name.casefold() for hit in run(directory, text="rent", sort="name").hits]
+    names = [hit.agency.name.casefold() for hit in run(directory, q="rent", sort="name").hits]
     assert names == sorted(names)
 
 
 def test_a_place_that_cannot_be_found_is_a_value_error_with_words(directory):
     with pytest.raises(ValueError):
-        run(directory, text="rent", near="Sprngfield Atlantis 00000")
+        run(directory, q="rent", near="Sprngfield Atlantis 00000")
 
 
 # -- arguments -------------------------------------------------------------------------
@@ -348,7 +348,7 @@ def test_bad_filter_values_are_bad_input_saying_what_to_do(directory, args, mess
 
 
 def test_query_round_trips_through_its_args(directory):
-    query = SearchQuery(text="rent", levels=("blended",), areas=("oakland",), page=2, page_size=5)
+    query = SearchQuery(q="rent", levels=("blended",), areas=("oakland",), page=2, page_size=5)
     assert SearchQuery.from_args(query.to_args(), directory) == query
 
 
@@ -356,7 +356,7 @@ def test_query_round_trips_through_its_args(directory):
 def test_a_word_in_more_agencies_than_the_text_limit_ranks_within_the_best_and_says_so(backend):
     settings = {"INDEX_DIR": ":memory:", "SEARCH_TEXT_LIMIT": 3, "SEARCH_BACKEND": backend}
     small = Directory.from_data(load_data(DEFAULT_DATA_DIR), settings)
-    everyone = search(small, SearchQuery(text="allegheny", page_size=100))
+    everyone = search(small, SearchQuery(q="allegheny", page_size=100))
     assert everyone.is_total_exact is False
     assert len(everyone.hits) == everyone.total == 3
-    assert search(small, SearchQuery(text="pressley")).is_total_exact is True
+    assert search(small, SearchQuery(q="pressley")).is_total_exact is True

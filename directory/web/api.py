@@ -48,7 +48,7 @@ def search():
     directory = current_directory()
     if getattr(directory, "search_engine", None) is None:
         raise SearchUnavailable("Search is not available right now; try again in a minute.")
-    results = run_search(directory, SearchQuery.from_args(request.args, directory))
+    results = run_search(directory, SearchQuery.read(request.args, directory))
     return jsonify(search_json(results, directory))
 
 

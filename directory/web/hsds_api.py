@@ -274,7 +274,7 @@ def _text_matches(directory: Directory, text: str) -> list[str]:
     """Agency ids matching the words, best first: the site's own search."""
     from ..search import SearchQuery, search
 
-    query = SearchQuery(text=text, page=1, page_size=max(1, len(directory.agencies)))
+    query = SearchQuery(q=text, page=1, page_size=max(1, len(directory.agencies)))
     return [hit.agency.id for hit in search(directory, query).hits]
 
 
