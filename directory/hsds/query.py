@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import datetime, time
 from typing import Any
 
 from .. import params
@@ -305,7 +305,8 @@ def filter_services(view: HsdsView, rows: list[Row], query: HsdsQuery) -> list[R
     if query.organization_id:
         rows = [row for row in rows if row.get("organization_id") == query.organization_id]
     if query.modified_after is not None:
-        rows = [row for row in rows if modified_on_or_after(row, query.modified_after)]
+        after = query.modified_after
+        rows = [row for row in rows if modified_on_or_after(view, row["id"], after)]
     if query.minimum_age is not None or query.maximum_age is not None:
         rows = [row for row in rows if serves_ages(row, query.minimum_age, query.maximum_age)]
     if query.day is not None or query.start_time is not None:
@@ -331,33 +332,14 @@ def services_with_terms(view: HsdsView, term_id: str, taxonomy_id: str) -> set[s
     return linked
 
 
-def modified_on(row: Row) -> datetime | date | None:
-    """When a service last changed: its last_modified, else its assured_date; None if neither."""
-    for column in ("last_modified", "assured_date"):
-        value = row.get(column)
-        if value is None or value == "":
-            continue
-        if isinstance(value, (datetime, date)):
-            return value
-        text = str(value).strip()
-        try:
-            if len(text) == 10:
-                return date.fromisoformat(text)
-            return datetime.fromisoformat(text)
-        except ValueError:
-            continue
-    return None
-
-
-def modified_on_or_after(row: Row, when: datetime) -> bool:
+def modified_on_or_after(view: HsdsView, service_id: str, when: datetime) -> bool:
     """A date-only value (a verification day) counts as the whole day: no change is missed."""
-    value = modified_on(row)
+    value = view.modified.get(service_id)
     if value is None:
         return False
     if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        return moment >= when
-    return value >= when.astimezone(timezone.utc).date()
+        return value >= when
+    return value >= when.date()  # `when` is in UTC (params.date_time)
 
 
 def serves_ages(row: Row, low: int | None, high: int | None) -> bool:

@@ -7,6 +7,8 @@ lists (a record without phones has no "phones" key), as harvesters and validator
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date, datetime, timezone
+from functools import cached_property
 
 from .schema import CHILDREN, NO_ATTRIBUTES, Row, Tables, json_row
 
@@ -36,6 +38,17 @@ class HsdsView:
                     index[row[column]].append(row)
             self._children[key] = index
         return self._children[key].get(parent_id, [])
+
+    @cached_property
+    def modified(self) -> dict[str, datetime | date]:
+        """Service id -> when it last changed (its last_modified, else its assured_date, the
+        day it was verified); services with neither are absent. Parsed once per data version."""
+        out: dict[str, datetime | date] = {}
+        for row in self.tables.get("service", ()):
+            when = _modified_on(row)
+            if when is not None:
+                out[row["id"]] = when
+        return out
 
     def get(self, table: str, row_id: str) -> Row | None:
         return self.by_id.get(table, {}).get(row_id)
@@ -180,3 +193,22 @@ def _put(out: dict, key: str, items: list) -> None:
     """Set `key` only when there is something to list (optional lists are left out)."""
     if items:
         out[key] = items
+
+
+def _modified_on(row: Row) -> datetime | date | None:
+    """A service's last_modified (as UTC), else its assured_date; None if neither reads."""
+    for column in ("last_modified", "assured_date"):
+        text = str(row.get(column) or "").strip()
+        try:
+            if len(text) == 10:
+                return date.fromisoformat(text)
+            if text:
+                moment = datetime.fromisoformat(text)
+                return (
+                    moment.astimezone(timezone.utc)
+                    if moment.tzinfo
+                    else moment.replace(tzinfo=timezone.utc)
+                )
+        except (ValueError, OverflowError):
+            continue
+    return None
