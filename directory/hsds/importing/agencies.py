@@ -20,6 +20,7 @@ from ...loading import (
     website,
 )
 from ...records import AgeGroup, Kind, Level, Need, format_phone
+from ..crosswalk import Crosswalk, Term, needs_for_terms
 from ..schema import LINKS
 from ..tables import join_address
 from ..taxonomy import AGE_GROUP, KIND, LEVEL, NEED, RECORD
@@ -54,6 +55,7 @@ class AgencyRows:
         used_ids: set[str] = set()
         skipped = 0
         need_words = _need_words(needs.values())
+        self.crosswalk = Crosswalk.build(needs.values(), getattr(self, "vocabulary", None))
         for service in self.tables["service"]:
             row = self._agency(service, needs, need_words, used_ids)
             if row is None:
@@ -194,9 +196,12 @@ class AgencyRows:
             if term is None:
                 continue
             words = {_words(term.text("name")), _words(term.text("code"))}
-            matched = next((need_words[w] for w in words if w in need_words), None)
+            matched = [need_words[w] for w in words if w in need_words][:1] or needs_for_terms(
+                [Term.from_hsds(term, self.by_id["taxonomy"], self.by_id["taxonomy_term"])],
+                self.crosswalk,
+            )  # outside taxonomies (Open Eligibility, 211/AIRS...) through the crosswalk
             if matched:
-                codes.append(matched)
+                codes.extend(matched)
             else:
                 others.append(term.text("name") or term.text("code"))
         if others:
