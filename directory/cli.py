@@ -465,7 +465,8 @@ def import_hsds_command(
 ) -> None:
     """Convert an HSDS dataset (CSV package folder or JSON) into a data folder.
 
-    Exit 0: written; 2: written, but some services were skipped; 1: nothing written.
+    Exit 0: written whole; 2: written with losses (a record, link, value or file lost:
+    see the report's totals by reason); 1: nothing written.
     """
     from .hsds import import_hsds
 
@@ -475,13 +476,13 @@ def import_hsds_command(
     if as_json:
         emit_json(report.to_json())
     else:
+        click.echo(report.summary() + ("\n" + describe_region(out_dir) if report.written else ""))
+        if report.problems:
+            click.echo(report.totals_text())
         for problem in report.problems:
             click.echo(str(problem), err=True)
-        click.echo(report.summary() + ("\n" + describe_region(out_dir) if report.written else ""))
-    if not report.written:
-        sys.exit(1)
-    if report.skipped_services:
-        sys.exit(2)
+    if report.exit_status:
+        sys.exit(report.exit_status)  # 1: nothing written; 2: written with losses
 
 
 main.add_command(new_region_command)
