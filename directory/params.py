@@ -34,6 +34,7 @@ MESSAGES: Mapping[str, str] = {
     ),
     "not_time": '{label} must be a time of day as HH:MM (24-hour), such as 09:30; got "{value}".',
     "unknown_parameter": 'Unknown parameter "{value}" for {where}. Accepted: {choices}.',
+    "repeated": "{label} is given {count} times; give it once.",
     "needs_near": 'Sorting by {label} needs a place: add "near" (a ZIP code or town).',
 }
 
@@ -206,7 +207,8 @@ def time_of_day(args: Mapping[str, Any], name: str) -> time | None:
 
 
 def only(args: Mapping[str, Any], accepted: Iterable[str], where: str) -> None:
-    """BadInput naming the first argument that is not one of `accepted` (nothing is ignored)."""
+    """BadInput naming the first argument that is not one of `accepted`, or that is given
+    more than once (nothing is ignored, and no value silently wins over another)."""
     allowed = list(accepted)
     for name in args:
         if name not in allowed:
@@ -215,3 +217,6 @@ def only(args: Mapping[str, Any], accepted: Iterable[str], where: str) -> None:
                 value=str(name)[:40], where=where, choices=listed
             )
             raise BadInput(message, "bad_parameter")
+        count = len(args.getlist(name)) if hasattr(args, "getlist") else 1
+        if count > 1:
+            raise refuse("repeated", name, f'"{name}"', count=count)

@@ -455,6 +455,15 @@ def test_day_and_start_time_read_the_services_schedules(args, expected):
     assert {row["id"] for row in filter_services(view, view.tables["service"], query)} == expected
 
 
+def test_a_parameter_given_twice_is_a_400_not_a_silent_choice(client):
+    response = client.get("/hsds/services?per_page=5&per_page=500")
+    assert response.status_code == 400
+    assert response.get_json()["error"] == {
+        "code": "bad_per_page",
+        "message": '"per_page" is given 2 times; give it once.',
+    }
+
+
 def test_query_refuses_what_an_endpoint_does_not_take():
     with pytest.raises(BadInput, match='Unknown parameter "day" for /hsds/taxonomies'):
         HsdsQuery.read({"day": "monday"}, "/taxonomies", 20)
