@@ -170,7 +170,9 @@ def test_agency_page_shows_the_feeds_address_hours_languages_and_email(imported)
     assert 'href="https://example.org/pantry"' in page
 
 
-def test_agency_page_says_open_or_closed_when_the_weekly_hours_allow(imported, tmp_path):
+@pytest.fixture()
+def plain_weekly_hours(imported, tmp_path) -> Path:
+    """The imported feed with its schedule made plain weekly hours (no week or month days)."""
     import shutil
 
     folder = tmp_path / "data"
@@ -182,6 +184,11 @@ def test_agency_page_says_open_or_closed_when_the_weekly_hours_allow(imported, t
         writer = csv.DictWriter(file, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+    return folder
+
+
+def test_agency_page_says_open_or_closed_when_the_weekly_hours_allow(plain_weekly_hours):
+    folder = plain_weekly_hours
     client = create_app({**SETTINGS, "DATA": str(folder)}).test_client()
     agency_id = next(
         r["agency_id"] for r in read_csv(folder / "hsds_ids.csv") if r["service_id"] == PANTRY
@@ -189,6 +196,13 @@ def test_agency_page_says_open_or_closed_when_the_weekly_hours_allow(imported, t
     page = client.get(f"/agencies/{agency_id}").get_data(as_text=True)
     assert ("Open now" in page) != ("Closed now" in page)
     assert "by the listed hours" in page and " UTC); holidays" in page
+
+
+def test_result_cards_show_the_address_and_open_now(plain_weekly_hours):
+    client = create_app({**SETTINGS, "DATA": str(plain_weekly_hours)}).test_client()
+    page = client.get("/", query_string={"q": "pantry"}).get_data(as_text=True)
+    card = page[page.index('class="agency-card') :]
+    assert "1 Bridge Street" in card and "by the listed hours" in card
 
 
 def test_bundled_agency_page_says_where_its_address_comes_from(client):
