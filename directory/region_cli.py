@@ -21,7 +21,7 @@ def _county_codes(ctx: click.Context, param: click.Parameter, values: tuple) -> 
 
     if not values:
         return ()
-    counties = CountyFile()
+    counties = CountyFile.default()
     try:
         return tuple(counties.check(value) for value in values)
     except UnknownCounty as error:

@@ -74,6 +74,9 @@ def new_region(
 ) -> Region:
     """Write a data folder for these counties at out_dir (new or empty), offline; returns what
     was planned. Raises RegionError with an actionable message."""
+    out = Path(out_dir)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise RegionError(f"{out} is not empty; choose a new or empty folder")
     try:
         region = plan_region(
             counties,
@@ -96,7 +99,7 @@ def new_region(
         check_folder(folder)
 
     try:
-        write_folder(Path(out_dir), fill, set(DATA_FILES) | set(REGION_FILES))
+        write_folder(out, fill, set(DATA_FILES) | set(REGION_FILES))
     except (FileExistsError, OSError) as error:
         raise RegionError(str(error)) from None
     return region

@@ -17,8 +17,10 @@ import json
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
+import shapely
 import zipcodes
-from shapely.geometry import Point, shape
+from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
@@ -41,10 +43,12 @@ def zip_point_rows(
 ) -> list[dict[str, str]]:
     """Rows of zip_points.csv: the listed ZIPs and every ZIP within radius_km of the outline."""
     reach = outline.buffer(radius_km / KM_PER_DEGREE)
+    lats = np.array([float(record["lat"]) for record in records])
+    lons = np.array([float(record["long"]) for record in records])
+    near = shapely.contains_xy(reach, lons, lats)  # vectorised: 40,000 points in milliseconds
     rows = []
-    for record in records:
-        lat, lon = float(record["lat"]), float(record["long"])
-        if record["zip_code"] in listed or reach.contains(Point(lon, lat)):
+    for record, is_near in zip(records, near):
+        if record["zip_code"] in listed or is_near:
             rows.append(
                 {
                     "zip": record["zip_code"],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +136,11 @@ def ring(indexes: list[int], arcs: list[list[tuple[float, float]]]) -> list[tupl
 def geometry_shape(geometry: dict, arcs: list[list[tuple[float, float]]]) -> BaseGeometry:
     """One TopoJSON Polygon or MultiPolygon geometry as a shapely shape."""
     polygons = geometry["arcs"] if geometry["type"] == "MultiPolygon" else [geometry["arcs"]]
-    shapes = [Polygon(ring(p[0], arcs), [ring(h, arcs) for h in p[1:]]) for p in polygons]
+    shapes = []
+    for polygon in polygons:
+        rings = [ring(indexes, arcs) for indexes in polygon]
+        if len(rings[0]) >= 4:  # quantisation can collapse a tiny island or lake to a line
+            shapes.append(Polygon(rings[0], [r for r in rings[1:] if len(r) >= 4]))
     return unary_union(shapes)
 
 
@@ -164,6 +168,11 @@ class CountyFile:
             str(g.get("id")): g for g in self.topology["objects"]["counties"]["geometries"]
         }
         self.names = {fips: str(g["properties"]["name"]) for fips, g in self.geometries.items()}
+
+    @classmethod
+    def default(cls) -> CountyFile:
+        """The vendored file, read once per process (it never changes while running)."""
+        return _default_county_file()
 
     @cached_property
     def arcs(self) -> list[list[tuple[float, float]]]:
@@ -241,3 +250,8 @@ class CountyFile:
     def outline(self, codes: Iterable[str]) -> BaseGeometry:
         """The union of these counties' outlines."""
         return unary_union([self.shape(code) for code in codes])
+
+
+@cache
+def _default_county_file() -> CountyFile:
+    return CountyFile(COUNTIES_FILE)

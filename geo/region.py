@@ -102,8 +102,12 @@ def zip_counties(
     wanted = set(within) if within is not None else None
     shapes = {code: counties.shape(code) for code in wanted} if wanted is not None else None
     found: dict[str, str] = {}
+    named: dict[tuple[str, str], str | None] = {}  # ~3,000 county names for ~42,000 ZIPs
     for record in records:
-        code = counties.fips_for(record.get("county") or "", record.get("state") or "")
+        key = (record.get("county") or "", record.get("state") or "")
+        if key not in named:
+            named[key] = counties.fips_for(*key)
+        code = named[key]
         if code is None:
             lon, lat = _float(record.get("long")), _float(record.get("lat"))
             if lon is None or lat is None:
@@ -130,7 +134,7 @@ def plan_region(
 ) -> Region:
     """The geography of a region made of these counties (raises UnknownCounty for a bad code,
     ValueError for an unusable boundaries file)."""
-    counties = counties or CountyFile()
+    counties = counties or CountyFile.default()
     codes = tuple(dict.fromkeys(counties.check(code) for code in codes))
     if not codes:
         raise ValueError("Give at least one county FIPS code (--county 06081).")
@@ -214,9 +218,12 @@ def _town_names(record: Mapping) -> list[tuple[str, bool]]:
 def _town_zip_counts(records: Iterable[Mapping]) -> dict[tuple[str, str], int]:
     """(state, town key) -> how many ZIPs in the whole package carry that town name."""
     counts: dict[tuple[str, str], int] = {}
+    keys: dict[str, str] = {}
     for record in records:
         for town, _ in _town_names(record):
-            key = (record.get("state") or "", normalise_name(town))
+            if town not in keys:
+                keys[town] = normalise_name(town)
+            key = (record.get("state") or "", keys[town])
             counts[key] = counts.get(key, 0) + 1
     return counts
 

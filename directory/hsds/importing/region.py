@@ -81,7 +81,7 @@ def place_region(
         return None
     records = package_records()
     by_zip = {record["zip_code"]: record for record in records}
-    county_file = CountyFile()
+    county_file = CountyFile.default()
     try:
         codes = [county_file.check(code) for code in counties]
     except UnknownCounty as error:
@@ -135,7 +135,7 @@ def place_region(
     def fill(folder: Path) -> None:
         write_outline(folder / "county_outline.geojson", region.outline_geojson)
         write_zip_points(folder / "zip_points.csv", region.zip_rows)
-        write_rows(folder / "places.csv", PLACE_COLUMNS, _single_root(region.place_rows, root))
+        write_rows(folder / "places.csv", PLACE_COLUMNS, _place_areas(region.place_rows, areas))
         write_rows(folder / "regions.csv", REGION_HEADER, areas)
         write_rows(folder / "agencies.csv", AGENCY_HEADER, agencies)
         check_folder(folder)
@@ -260,9 +260,17 @@ def _centroid(row: dict[str, str], by_zip: Mapping[str, Mapping]) -> None:
     )
 
 
-def _single_root(rows: list[dict[str, str]], root: Mapping[str, str]) -> list[dict[str, str]]:
-    """Gazetteer rows all in the import's root area (it has no county areas)."""
-    return [{**row, "areas": root["id"]} for row in rows]
+def _place_areas(places: list[dict[str, str]], areas: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Each town in the root area and in every service area that holds all of its ZIPs (one
+    that holds only some does not serve the whole town, so a town name does not say it)."""
+    root = next(row["id"] for row in areas if not row.get("parent"))
+    zips = {row["id"]: set(filter(None, row["zips"].split(";"))) for row in areas}
+    placed = []
+    for place in places:
+        own = set(filter(None, place["zips"].split(";")))
+        holding = [a for a, codes in zips.items() if a != root and own and own <= codes]
+        placed.append({**place, "areas": ";".join(holding) or root})
+    return placed
 
 
 def _extents(path: Path) -> dict[str, object]:

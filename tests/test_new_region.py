@@ -1,0 +1,319 @@
+"""A new region in one command (issue 15): any US county, offline, from the vendored us-atlas
+counties and the zipcodes package; an HSDS import derives its region from the feed.
+
+The feeds under tests/data/hsds_* are invented sample records (no real organisation) with
+addresses in real towns of San Mateo County, California; the README's "Your own region"
+runs the same commands.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from directory import create_app
+from directory.cli import main
+from geo.build_outline import outline_collection
+from geo.build_zip_points import package_records, zip_point_rows
+from geo.counties import CountyFile
+from geo.region import plan_region
+
+DATA = Path(__file__).resolve().parent / "data"
+SAN_MATEO_FEED = DATA / "hsds_san_mateo" / "services.json"
+NO_ADDRESS_FEED = DATA / "hsds_no_addresses" / "services.json"
+BUNDLED = Path(__file__).resolve().parents[1] / "data"
+
+
+def run(*args: str, code: int = 0) -> str:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    return result.output
+
+
+SITES: dict[Path, object] = {}  # one app per data folder, as `directory serve` would run
+
+
+def client(folder: Path):
+    if folder not in SITES:
+        settings = {"TESTING": True, "DATA": str(folder), "RELOAD_SECONDS": 0}
+        SITES[folder] = create_app({**settings, "RATE_LIMIT_PER_MINUTE": 0}).test_client()
+    return SITES[folder]
+
+
+def locate(folder: Path, text: str) -> dict:
+    response = client(folder).get("/api/v1/locate", query_string={"q": text})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def matched(folder: Path, near: str) -> set[str]:
+    response = client(folder).get("/api/v1/match", query_string={"near": near})
+    assert response.status_code == 200, response.get_json()
+    return {agency["name"] for agency in response.get_json()["agencies"]}
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as file:
+        return list(csv.DictReader(file))
+
+
+# -- an HSDS feed with addresses, no flags -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def san_mateo(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("import") / "san-mateo"
+    output = run("import-hsds", str(SAN_MATEO_FEED), "--out", str(out))
+    assert "Region: San Mateo County, CA" in output
+    return out
+
+
+def test_imported_feed_passes_check_data(san_mateo):
+    assert "5 agencies" in run("check-data", "--data", str(san_mateo))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "94401",
+        "94019",
+        "94063-1234",
+        "Half Moon Bay",
+        "Redwood City",
+        "East Palo Alto, CA",
+        "37.4852,-122.2364",
+        "37.6138,-122.4869",
+    ],
+)
+def test_the_feeds_county_is_found_by_zip_town_and_point(san_mateo, text):
+    location = locate(san_mateo, text)
+    assert location["in_area"] and location["areas"][0] == "all-areas", location
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("15213", "PA"),
+        ("94301", "Santa Clara County"),
+        ("Palo Alto", "Santa Clara County"),
+        ("40.4406,-79.9959", ""),
+    ],
+)
+def test_another_county_or_state_is_outside_by_name(san_mateo, text, label):
+    location = locate(san_mateo, text)
+    assert not location["in_area"] and location["areas"] == []
+    assert label in location["label"]
+    assert "outside San Mateo County, CA" in location["note"], location
+
+
+def test_match_near_a_zip_returns_the_feeds_services_for_that_place(san_mateo):
+    # 94019 Half Moon Bay: its own pantry (area named by ZIP and town), the county-wide desk
+    # (area named for the county), the feed-wide youth service (no area: the whole region).
+    assert matched(san_mateo, "94019") == {
+        "Sample Coastside Food Pantry",
+        "Sample Rent Help Desk",
+        "Sample Youth Counselling",
+    }
+    # An extent (GeoJSON) is the area's shape and gives its ZIPs; a town name in the area's
+    # name gives that town's ZIPs.
+    assert "Sample Senior Rides" in matched(san_mateo, "94025")
+    assert "Sample Senior Rides" in matched(san_mateo, "37.46,-122.17")
+    assert "Sample Job Club" in matched(san_mateo, "Foster City")
+    assert "Sample Job Club" not in matched(san_mateo, "94019")
+
+
+def test_every_derived_value_says_it_was_derived(san_mateo):
+    agencies = {row["name"]: row for row in rows(san_mateo / "agencies.csv")}
+    pantry = agencies["Sample Coastside Food Pantry"]
+    assert pantry["latitude"] and "latitude;longitude" in pantry["reconstructed"]
+    assert "centroid of ZIP 94019" in pantry["notes"]
+    desk = agencies["Sample Rent Help Desk"]  # the feed gave its coordinates: kept as given
+    assert (desk["latitude"], desk["longitude"]) == ("37.4852", "-122.2364")
+    assert "latitude" not in desk["reconstructed"]
+    areas = {row["id"]: row for row in rows(san_mateo / "regions.csv")}
+    assert "derived from the feed's postal codes" in areas["all-areas"]["notes"]
+    assert "94019" in areas["all-areas"]["zips"].split(";")
+    assert areas["half-moon-bay-and-pacifica"]["zips"] == "94019;94044"
+    assert "ZIP codes derived" in areas["half-moon-bay-and-pacifica"]["notes"]
+    assert "extent" in areas["menlo-park-area"]["notes"]
+    places = rows(san_mateo / "places.csv")
+    assert all(p["point_source"].startswith("Derived: centroid of ZIP") for p in places)
+    outline = json.loads((san_mateo / "county_outline.geojson").read_text(encoding="utf-8"))
+    assert [f["properties"]["fips"] for f in outline["features"]] == ["06081"]
+    assert "us-atlas" in outline["features"][0]["properties"]["source"]
+
+
+def test_the_commands_answer_as_the_site_does(san_mateo):
+    located = json.loads(run("locate", "--data", str(san_mateo), "--json", "Pacifica"))
+    assert located["in_area"] and located["label"] == "Pacifica"
+    body = json.loads(run("match", "--data", str(san_mateo), "--near", "94019", "--json"))
+    assert "Sample Coastside Food Pantry" in {a["name"] for a in body["agencies"]}
+    page = client(san_mateo).get("/", query_string={"near": "94019"})
+    assert page.status_code == 200 and b"Sample Coastside Food Pantry" in page.data
+
+
+# -- a feed with no addresses ---------------------------------------------------------------
+
+
+def test_no_addresses_and_no_county_imports_then_names_the_flag(tmp_path):
+    out = tmp_path / "data"
+    output = run("import-hsds", str(NO_ADDRESS_FEED), "--out", str(out))
+    assert "--county FIPS" in output and "Region: none" in output
+    assert (out / "agencies.csv").exists() and not (out / "county_outline.geojson").exists()
+
+
+@pytest.fixture(scope="module")
+def dane(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("import") / "dane"
+    output = run("import-hsds", str(NO_ADDRESS_FEED), "--out", str(out), "--county", "55025")
+    assert "Region: Dane County, WI" in output
+    return out
+
+
+@pytest.mark.parametrize("text", ["53703", "Madison", "Middleton, WI", "43.0731,-89.4012"])
+def test_county_given_with_the_flag_is_found(dane, text):
+    assert locate(dane, text)["in_area"]
+
+
+def test_county_given_with_the_flag_answers_outside_and_matches(dane):
+    outside = locate(dane, "60601")
+    assert not outside["in_area"] and "outside Dane County, WI" in outside["note"]
+    # Two services with no area (the whole region) and one "Countywide" area.
+    assert matched(dane, "53703") == {
+        "Sample Warm Line",
+        "Sample Benefits Clinic",
+        "Sample Tenant Advice",
+    }
+    assert "3 agencies" in run("check-data", "--data", str(dane))
+
+
+def test_a_bad_county_code_is_a_usage_error(tmp_path):
+    output = run(
+        "import-hsds",
+        str(NO_ADDRESS_FEED),
+        "--out",
+        str(tmp_path / "d"),
+        "--county",
+        "6081",
+        code=2,
+    )
+    assert "five digits" in output and not (tmp_path / "d").exists()
+    output = run("new-region", "--county", "99001", "--out", str(tmp_path / "e"), code=2)
+    assert "No county has FIPS code 99001" in output
+
+
+# -- new-region ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fips", "name", "zip_code", "town", "point", "elsewhere"),
+    [
+        ("06081", "San Mateo County, CA", "94401", "Half Moon Bay", "37.4852,-122.2364", "15213"),
+        ("55025", "Dane County, WI", "53703", "Sun Prairie", "43.0731,-89.4012", "60601"),
+        ("37183", "Wake County, NC", "27601", "Cary", "35.7796,-78.6382", "94401"),
+    ],
+)
+def test_new_region_passes_check_data_and_answers_by_zip_town_and_point(
+    tmp_path, fips, name, zip_code, town, point, elsewhere
+):
+    out = tmp_path / "region"
+    assert name in run("new-region", "--county", fips, "--out", str(out))
+    assert "0 rows rejected" in run("check-data", "--data", str(out))
+    for text in (zip_code, town, point):
+        location = locate(out, text)
+        assert location["in_area"], location
+    outside = locate(out, elsewhere)
+    assert not outside["in_area"] and f"outside {name}" in outside["note"]
+
+
+def test_new_region_of_three_counties_in_three_states(tmp_path):
+    out = tmp_path / "region"
+    run(
+        "new-region",
+        "--county",
+        "39049",
+        "--county",
+        "48453",
+        "--county",
+        "55025",
+        "--out",
+        str(out),
+        "--name",
+        "Three sample counties",
+    )
+    assert "0 rows rejected" in run("check-data", "--data", str(out))
+    areas = {row["id"]: row for row in rows(out / "regions.csv")}
+    assert areas["three-sample-counties"]["parent"] == ""
+    assert {a["parent"] for i, a in areas.items() if i != "three-sample-counties"} == {
+        "three-sample-counties"
+    }
+    for text, county in (
+        ("43215", "franklin-county-oh"),
+        ("Round Rock", None),
+        ("Austin", "travis-county-tx"),
+        ("43.0731,-89.4012", "dane-county-wi"),
+    ):
+        location = locate(out, text)
+        if county is None:  # Williamson County's town, next to Travis
+            assert not location["in_area"]
+            assert "outside Three sample counties" in location["note"]
+        else:
+            assert location["areas"] == ["three-sample-counties", county], location
+    # The national lines serve the whole region; nothing else is invented.
+    agencies = rows(out / "agencies.csv")
+    assert {a["id"] for a in agencies} == {"988-suicide-and-crisis-lifeline", "211"}
+    assert {a["areas"] for a in agencies} == {"three-sample-counties"}
+
+
+def test_new_region_refuses_a_folder_holding_other_work(tmp_path):
+    (tmp_path / "thesis.docx").write_bytes(b"...")
+    output = run("new-region", "--county", "06081", "--out", str(tmp_path), code=1)
+    assert "not empty; choose a new or empty folder" in output
+    assert [p.name for p in tmp_path.iterdir()] == ["thesis.docx"]
+
+
+def test_given_boundaries_locate_points_and_names(tmp_path):
+    square = [[-122.30, 37.50], [-122.26, 37.50], [-122.26, 37.53], [-122.30, 37.53]]
+    feature = {
+        "type": "Feature",
+        "properties": {"NAME": "Sample Heights", "source": "invented test polygon"},
+        "geometry": {"type": "Polygon", "coordinates": [[*square, square[0]]]},
+    }
+    boundaries = tmp_path / "towns.geojson"
+    boundaries.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    out = tmp_path / "region"
+    run("new-region", "--county", "06081", "--out", str(out), "--boundaries", str(boundaries))
+    point = locate(out, "37.515,-122.28")
+    assert point["in_area"] and point["areas"] == ["san-mateo-county-ca"]
+    town = locate(out, "Sample Heights")
+    assert town["in_area"] and town["label"] == "Sample Heights"
+    shapes = json.loads((out / "places.geojson").read_text(encoding="utf-8"))["features"]
+    assert shapes[0]["properties"]["source"] == "invented test polygon"
+
+
+# -- the bundled region goes through the same code ------------------------------------------
+
+
+def test_bundled_outline_and_zip_points_rebuild_byte_for_byte(tmp_path):
+    counties = CountyFile()
+    collection = outline_collection(counties, ["42003"])
+    text = json.dumps(collection, indent=1) + "\n"
+    assert text == (BUNDLED / "county_outline.geojson").read_text(encoding="utf-8")
+    listed = {z for row in rows(BUNDLED / "regions.csv") for z in row["zips"].split(";") if z}
+    built = zip_point_rows(package_records(), listed, counties.shape("42003"))
+    assert built == rows(BUNDLED / "zip_points.csv")
+
+
+def test_plan_region_for_the_bundled_county_agrees_with_its_zips():
+    region = plan_region(["42003"])
+    bundled = {z for row in rows(BUNDLED / "regions.csv") for z in row["zips"].split(";") if z}
+    standard = {r["zip"] for r in rows(BUNDLED / "zip_points.csv") if r["kind"] == "STANDARD"}
+    # The brochure's areas (a hand-made reconstruction) and the package's county agree on
+    # every STANDARD ZIP but one the package files under Beaver County: 15026 (Clinton).
+    assert (bundled & standard) - set(region.all_zips) == {"15026"}
+    assert region.name == "Allegheny County, PA"
