@@ -594,6 +594,17 @@ def test_every_hsds_response_is_open_to_any_origin(client, url):
     assert "Access-Control-Allow-Credentials" not in response.headers
 
 
+def test_a_browser_preflight_is_told_reading_is_allowed(client):
+    response = client.options(
+        "/hsds/services",
+        headers={"Origin": "https://other.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS"
+    assert "POST" not in response.headers.get("Allow", "")
+
+
 def test_cors_is_only_on_hsds(client):
     assert "Access-Control-Allow-Origin" not in client.get("/api/v1/openapi.json").headers
 

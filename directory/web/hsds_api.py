@@ -42,6 +42,9 @@ def _open_to_everyone(response: Response) -> Response:
     limit) carry the header too."""
     if request.path == PREFIX or request.path.startswith(PREFIX + "/"):
         response.headers["Access-Control-Allow-Origin"] = "*"
+        if request.method == "OPTIONS":  # a browser's preflight: reading is all there is
+            response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+            response.headers["Access-Control-Max-Age"] = "86400"
     return response
 
 
