@@ -376,3 +376,18 @@ def test_the_sample_feeds_are_left_as_they_were(tmp_path):
     assert sorted(p.name for p in copy.iterdir()) == sorted(
         p.name for p in (FEEDS / "v1_csv").iterdir()
     )
+
+
+def test_a_tabular_document_reads_its_tables_and_reports_other_keys(tmp_path):
+    document = {
+        "version": "3.0",
+        "organizations": [ORG],
+        "services": [service("s1", "Example Pantry")],
+        "volunteers": [{"id": "v1", "name": "Sample Volunteer"}],
+    }
+    (tmp_path / "feed.json").write_text(json.dumps(document), encoding="utf-8")
+    report = import_hsds(tmp_path / "feed.json", tmp_path / "data")
+    assert list(agencies(tmp_path / "data")) == ["Example Pantry"]
+    found = {(p.field, p.action) for p in report.problems if p.reason == "not an HSDS table"}
+    assert found == {("version", "not read"), ("volunteers", "ignored")}
+    assert report.exit_status == 2  # the volunteers list was lost

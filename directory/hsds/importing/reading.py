@@ -342,10 +342,25 @@ class _Reader:
             self._objects(items, name, hint, lambda i: f"contents[{i}]")
             return
         if isinstance(document, dict) and document:
-            tabular = {key: table_for_name(key) for key in document}
-            if all(tabular.values()) and all(isinstance(v, list) for v in document.values()):
-                for key, rows in document.items():
-                    for index, obj in enumerate(rows):
+            tabular = {
+                key: table_for_name(key)
+                for key, value in document.items()
+                if isinstance(value, list) and table_for_name(key)
+            }
+            if tabular and "id" not in document:  # {"services": [...], "version": "3.0"}
+                for key, value in document.items():
+                    if key not in tabular:
+                        lost = value not in (None, "", [], {}) and isinstance(value, (list, dict))
+                        self.problems.add(
+                            None,
+                            key,
+                            json.dumps(value)[:80],
+                            "not an HSDS table",
+                            "ignored" if lost else "not read",
+                            file=name,
+                        )
+                        continue
+                    for index, obj in enumerate(value):
                         self._object(obj, name, tabular[key], f"{key}[{index}]")
                 return
             table = table_for_shape(document, hint)
