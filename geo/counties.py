@@ -20,6 +20,7 @@ from shapely.ops import unary_union
 from shapely.strtree import STRtree
 
 from .places import normalise_name
+from .states import STATES
 
 COUNTIES_FILE = Path(__file__).resolve().parent / "data" / "counties-10m.json"
 ATLAS_SOURCE = (
@@ -28,65 +29,6 @@ ATLAS_SOURCE = (
 )
 FIPS_PATTERN = re.compile(r"^[0-9]{5}$")
 
-# State FIPS code -> (USPS abbreviation, name); the Census Bureau's codes.
-STATES: dict[str, tuple[str, str]] = {
-    "01": ("AL", "Alabama"),
-    "02": ("AK", "Alaska"),
-    "04": ("AZ", "Arizona"),
-    "05": ("AR", "Arkansas"),
-    "06": ("CA", "California"),
-    "08": ("CO", "Colorado"),
-    "09": ("CT", "Connecticut"),
-    "10": ("DE", "Delaware"),
-    "11": ("DC", "District of Columbia"),
-    "12": ("FL", "Florida"),
-    "13": ("GA", "Georgia"),
-    "15": ("HI", "Hawaii"),
-    "16": ("ID", "Idaho"),
-    "17": ("IL", "Illinois"),
-    "18": ("IN", "Indiana"),
-    "19": ("IA", "Iowa"),
-    "20": ("KS", "Kansas"),
-    "21": ("KY", "Kentucky"),
-    "22": ("LA", "Louisiana"),
-    "23": ("ME", "Maine"),
-    "24": ("MD", "Maryland"),
-    "25": ("MA", "Massachusetts"),
-    "26": ("MI", "Michigan"),
-    "27": ("MN", "Minnesota"),
-    "28": ("MS", "Mississippi"),
-    "29": ("MO", "Missouri"),
-    "30": ("MT", "Montana"),
-    "31": ("NE", "Nebraska"),
-    "32": ("NV", "Nevada"),
-    "33": ("NH", "New Hampshire"),
-    "34": ("NJ", "New Jersey"),
-    "35": ("NM", "New Mexico"),
-    "36": ("NY", "New York"),
-    "37": ("NC", "North Carolina"),
-    "38": ("ND", "North Dakota"),
-    "39": ("OH", "Ohio"),
-    "40": ("OK", "Oklahoma"),
-    "41": ("OR", "Oregon"),
-    "42": ("PA", "Pennsylvania"),
-    "44": ("RI", "Rhode Island"),
-    "45": ("SC", "South Carolina"),
-    "46": ("SD", "South Dakota"),
-    "47": ("TN", "Tennessee"),
-    "48": ("TX", "Texas"),
-    "49": ("UT", "Utah"),
-    "50": ("VT", "Vermont"),
-    "51": ("VA", "Virginia"),
-    "53": ("WA", "Washington"),
-    "54": ("WV", "West Virginia"),
-    "55": ("WI", "Wisconsin"),
-    "56": ("WY", "Wyoming"),
-    "60": ("AS", "American Samoa"),
-    "66": ("GU", "Guam"),
-    "69": ("MP", "Northern Mariana Islands"),
-    "72": ("PR", "Puerto Rico"),
-    "78": ("VI", "U.S. Virgin Islands"),
-}
 STATE_BY_ABBREVIATION = {abbr: fips for fips, (abbr, _) in STATES.items()}
 # States whose county codes from 500 up are independent cities ("Richmond city" beside
 # Richmond County, Virginia); us-atlas names both just "Richmond".

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 from .distance import haversine_km
 from .places import (
     MAX_QUERY_CHARS,
-    STATE_WORDS,
     STREET_WORDS,
     Place,
     PlaceNotFound,
     normalise_name,
+    strip_state,
 )
 from .zips import ZipPoint, lookup_package_zip, normalise_zip, zips_in_text
 
@@ -372,12 +372,7 @@ def _clean(text: object) -> str:
 
 def _strip_state(key: str) -> str:
     """Drop a trailing state or country and ZIP: "oakland pittsburgh pa 15213" -> "oakland pittsburgh"."""
-    words = key.split()
-    while words and (
-        words[-1] in STATE_WORDS or words[-1].isdigit() or " ".join(words[-2:]) in STATE_WORDS
-    ):
-        words.pop()
-    return " ".join(words)
+    return strip_state(key)  # geo.places: one state at most, so "Mount Washington PA" stays
 
 
 def _shown(query: str) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .files import read_csv_rows
+from .states import STATES
 from .zips import normalise_zip
 
 # Words people abbreviate; both sides of a lookup are rewritten to the long form.
@@ -37,7 +38,6 @@ ABBREVIATIONS = {
     "neighborhood": "neighbourhood",
 }
 KIND_WORDS = ("township", "borough", "city", "neighbourhood", "municipality")
-STATE_WORDS = {"pa", "penn", "pennsylvania", "usa", "us", "united states"}
 STREET_WORDS = {
     "street",
     "avenue",
@@ -131,6 +131,40 @@ def normalise_name(text: str) -> str:
         else:
             joined.append(word)
     return " ".join(joined)
+
+
+# Words after a place that name the country or a state ("Madison, WI", "Pittsburgh, Penn.",
+# "Trenton, New Jersey"). One-word state names are left out, as places end in them too
+# ("Mount Washington", "Indiana Township"): "Madison Wisconsin" is found by its words anyway.
+# MT is left out: normalising reads it as "mount".
+COUNTRY_WORDS = {"usa", "us", "united states", "united states of america"}
+STATE_NAMES = (
+    {"penn", "pennsylvania"}
+    | {abbreviation.lower() for abbreviation, _ in STATES.values() if abbreviation != "MT"}
+    | {normalise_name(name) for _, name in STATES.values() if " " in name}
+)
+STATE_WORDS = COUNTRY_WORDS | STATE_NAMES
+
+
+def strip_state(key: str) -> str:
+    """A normalised place without what follows it: ZIPs, the country and one state, keeping at
+    least one word: "oakland pittsburgh pa 15213" -> "oakland pittsburgh", "mount washington
+    pa" -> "mount washington", "indiana" -> "indiana"."""
+    words = key.split()
+    while len(words) > 1 and words[-1].isdigit():
+        words.pop()
+    for names, repeat in ((COUNTRY_WORDS, True), (STATE_NAMES, False)):
+        found = True
+        while found:
+            found = False
+            for size in (4, 3, 2, 1):
+                if len(words) > size and " ".join(words[-size:]) in names:
+                    del words[-size:]
+                    found = repeat
+                    break
+        while len(words) > 1 and words[-1].isdigit():
+            words.pop()
+    return " ".join(words)
 
 
 def strip_kind(key: str) -> str:

@@ -88,6 +88,9 @@ def test_imported_feed_passes_check_data(san_mateo):
         "East Palo Alto, CA",
         "37.4852,-122.2364",
         "37.6138,-122.4869",
+        "Redwood City CA",
+        "Menlo Park, California, USA",
+        "S San Fran",
     ],
 )
 def test_the_feeds_county_is_found_by_zip_town_and_point(san_mateo, text):
@@ -317,3 +320,17 @@ def test_plan_region_for_the_bundled_county_agrees_with_its_zips():
     # every STANDARD ZIP but one the package files under Beaver County: 15026 (Clinton).
     assert (bundled & standard) - set(region.all_zips) == {"15026"}
     assert region.name == "Allegheny County, PA"
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("Mount Washington PA", "Mount Washington"),
+        ("Indiana", "Indiana Township"),
+        ("Wexford, PA 15090", "15090"),
+        ("Oakland, Pittsburgh, PA, USA", "Oakland"),
+    ],
+)
+def test_state_words_are_every_states_and_never_eat_a_place_name(bundled_directory, text, place):
+    location = bundled_directory.atlas.locate(text)
+    assert location.in_area and location.place == place, location
