@@ -179,3 +179,41 @@ def test_gunicorn_log_holds_no_words_from_bad_requests(data_copy, serve):
     text = log.read_text(errors="replace")
     assert MARKER not in text
     assert "Traceback" not in text
+
+
+def test_header_only_and_cut_files_are_refused_by_a_running_server(data_copy, serve):
+    base, process, log = serve(data_copy)
+    before = health(base)
+    path = data_copy / "agencies.csv"
+    whole = path.read_bytes()
+    # Cut to its header line (a save that stopped early): refused, counts unchanged.
+    path.write_bytes(whole.split(b"\n", 1)[0] + b"\n")
+    refused = wait_for(lambda: (h := health(base)).get("refused_because") and h)
+    assert refused["refused_because"] == "1 file(s) unusable"
+    assert "header but no rows" in refused["rejected_reload"][0]["reason"]
+    # Cut at 60% of its bytes, mid-row: refused too.
+    cut = whole[: int(len(whole) * 0.6)].rstrip(b"\n")
+    path.write_bytes(cut)
+    wait_for(lambda: "ends in the middle" in str(health(base).get("rejected_reload")))
+    for _ in range(6):  # every worker still serves the last good version
+        now = health(base)
+        assert now["data_version"] == before["data_version"]
+        assert (now["agencies"], now["informal_supports"]) == (
+            before["agencies"],
+            before["informal_supports"],
+        )
+    # A restart under the cut file boots from the snapshot, not from the file.
+    process.send_signal(signal.SIGHUP)
+    time.sleep(2)
+    wait_for(lambda: get(base + "/healthz", timeout=2)[0] == 200)
+    for _ in range(6):
+        now = health(base)
+        assert now["data_version"] == before["data_version"] and now["serving"] == "snapshot"
+    # The whole file again: accepted, and the log says so with counts, never row values.
+    path.write_bytes(whole)
+    wait_for(lambda: "refused_because" not in health(base))
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=40)
+    text = log.read_text(errors="replace")
+    assert "data version refused (1 file(s) unusable)" in text
+    assert "Allegheny Children" not in text  # no row values in the log
