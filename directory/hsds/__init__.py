@@ -9,6 +9,9 @@ What the rest of the product may use is named here. Inside the package:
     ids.py         hsds_ids.csv: which agency came from which feed service
     tables.py      records + kept feed rows -> HSDS tables (CSV export, JSON export, API)
     view.py        HsdsView: tables indexed by id and nested as the JSON schemas nest them
+    query.py       what a /hsds request asks for (HsdsQuery, its parameters per endpoint)
+                   and which services pass it (dates, ages, opening hours, terms)
+    openapi.py     our OpenAPI document of /hsds, written from query.py's tables
     details.py     what an agency page shows from the kept feed (address, hours, open now...)
     export.py      writing the files, swapped in whole
     importing/     HSDS source -> data folder: reading, flattening, converting, writing
