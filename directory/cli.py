@@ -98,11 +98,19 @@ def choice_of(allowed: type[Enum] | Sequence[str]) -> click.Choice:
 
 @main.command("check-data")
 @data_option
-def check_data() -> None:
-    """Validate the data folder (and its geo files); exit 1 when any row was rejected."""
+@click.option(
+    "--confirm-shrink",
+    is_flag=True,
+    help="A drop in rows beyond MAX_SHRINK is intended (servers want CONFIRM_SHRINK too).",
+)
+def check_data(confirm_shrink: bool) -> None:
+    """Validate the data folder (and its geo files); exit 1 when any row was rejected, a file
+    is unusable or cut short, or the rows shrank suspiciously against the last accepted
+    version (the servers would refuse it)."""
     from geo.atlas import Atlas
 
     from .loading import load_data, summary
+    from .snapshots import shrink_refusal
 
     data = load_data(chosen_data_folder())
     for problem in data.problems:
@@ -110,8 +118,11 @@ def check_data() -> None:
     geo_problems = Atlas.build(data.areas, data.folder).problems
     for problem in geo_problems:
         click.echo(f"{data.folder / problem}", err=True)
+    shrunk = shrink_refusal(data, command_settings(), confirmed=confirm_shrink)
+    if shrunk:
+        click.echo(f"refused: {shrunk}", err=True)
     click.echo(summary(data) + (f"; {len(geo_problems)} geo rows skipped" if geo_problems else ""))
-    if data.rejected_rows or data.has_fatal_problem or geo_problems:
+    if data.rejected_rows or data.has_fatal_problem or geo_problems or shrunk:
         sys.exit(1)
 
 

@@ -27,7 +27,7 @@ from ..hsds.query import HsdsQuery, filter_services, words_match
 from ..hsds.schema import HSDS_VERSION, SPEC_URL, Row
 from ..hsds.tables import hsds_tables, service_ids
 from ..hsds.view import HsdsView
-from .shared import current_directory
+from .shared import current_directory, public_url
 
 bp = Blueprint("hsds", __name__)
 PREFIX = "/hsds"
@@ -82,7 +82,7 @@ def api_info():
         {
             "version": f"{HSDS_VERSION}.0",
             "profile": SPEC_URL,
-            "openapi_url": url_for("hsds.openapi", _external=True),
+            "openapi_url": public_url(url_for("hsds.openapi")),
         }
     )
 

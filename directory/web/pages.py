@@ -30,7 +30,7 @@ from ..screening import ADMINISTRATIVE_WHY, BLENDED_WHY, DECIDED_BY, QUESTIONS
 from ..serialise import coverage_geojson, referral_csv
 from ..svg import map_picture, view_box_around
 from ..urgent import vocabulary
-from .shared import current_directory
+from .shared import current_directory, public_url
 
 bp = Blueprint("pages", __name__)
 
@@ -251,9 +251,7 @@ def referral_list():
         request.headers.get("Sec-Fetch-Site") == "cross-site"  # the browser hides its list
         or (stored and stored.query_string() != referrals.query_string())
     )
-    share_url = _list_url(referrals).replace(
-        url_for("pages.referral_list"), url_for("pages.referral_list", _external=True), 1
-    )
+    share_url = public_url(_list_url(referrals))  # PUBLIC_URL, never the Host header
     plain = referrals.without_notes()
     response = current_app.make_response(
         render_template(
