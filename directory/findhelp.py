@@ -26,6 +26,11 @@ from .search import search_words
 from .urgent import UrgentHelp, signals_in, urgent_help, vocabulary
 from .words import age_from_words
 
+# Agencies fitting every choice are listed a page (page_size) at a time; the groups after them
+# (serving the place but not fitting every choice, serving part of it, community supports)
+# this many at a time, so the answer a family asked for is not buried on a phone.
+SECONDARY_STEP = 5
+
 
 @dataclass(frozen=True)
 class FindHelp:
@@ -48,14 +53,14 @@ class FindHelp:
     age_group_inferred: bool = False  # True when the words, not the form, gave the age group
     notices: tuple[str, ...] = ()  # contradictions and other things the person should know
 
-    @property
+    @functools.cached_property  # every card on the page asks
     def how_to_refer(self) -> str | None:
         """The referral steps most agencies shown share: the page says them once, and a card
         repeats only steps of its own."""
         shown = [
             *self.chosen[: self.limit],
-            *self.others[: self.limit],
-            *self.partial[: self.limit],
+            *self.others[: self.secondary_limit],
+            *self.partial[: self.secondary_limit],
         ]
         steps = Counter(found.agency.how_to_refer for found in shown if found.agency.how_to_refer)
         return steps.most_common(1)[0][0] if steps else None
@@ -89,6 +94,16 @@ class FindHelp:
     def limit(self) -> int:
         """How many of each group the page lists: "Show more" asks for the next page too."""
         return self.query.page * self.query.page_size
+
+    @property
+    def secondary_step(self) -> int:
+        """How many more of each later group "Show more" adds."""
+        return min(self.query.page_size, SECONDARY_STEP)
+
+    @property
+    def secondary_limit(self) -> int:
+        """How many of each later group (others, partial, community supports) the page lists."""
+        return self.query.page * self.secondary_step
 
     @property
     def needs(self) -> tuple[str, ...]:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .records import Kind
+from .records import Agency, Kind
 from .words import split_words
 
 WORDS_FILE = "urgent.csv"
@@ -37,6 +37,8 @@ NEED_SIGNALS = {
     "food": "everyday",
     "benefits": "everyday",
 }
+# A crisis block is short: 988, 911, then at most this many local crisis lines of the data.
+MAX_LOCAL_CRISIS_LINES = 3
 WHAT_COORDINATION_IS_FOR = (
     "Service coordination is for people seeking mental health services who want help "
     "reaching supports. For rent, food or bills alone, 211 is the quickest place to start."
@@ -220,12 +222,20 @@ def urgent_help(
                 & filters.mask("need", ["crisis"])
                 & ~filters.mask("kind", [Kind.FORMAL.value])
             )
-            for position in np.flatnonzero(local).tolist():
-                agency = filters.agencies[position]
-                if agency.phone and agency.phone != "988" and agency is not lifeline:
-                    urgent.append(
-                        _line_of(agency, "crisis", f"Call {agency.phone}", agency.description)
-                    )
+            positions = np.flatnonzero(local)
+            local_lines = [
+                filters.agencies[position]
+                for position in positions[np.argsort(filters.name_rank[positions], kind="stable")]
+            ]
+            local_lines = [
+                agency
+                for agency in local_lines
+                if agency.phone and agency.phone != "988" and agency is not lifeline
+            ]
+            for agency in local_lines[:MAX_LOCAL_CRISIS_LINES]:
+                urgent.append(
+                    _line_of(agency, "crisis", f"Call {agency.phone}", agency.description)
+                )
     if "substance-use" in signals:
         served = False
         if covering is not None:
@@ -252,10 +262,12 @@ def urgent_help(
 
 
 def _agency_with_phone(directory, number: str):
-    for agency in directory.agencies:
-        if number in agency.phones:
-            return agency
-    return None
+    """The first agency of the data with this phone number (988, 211), once per data version."""
+
+    def first() -> Agency | None:
+        return next((agency for agency in directory.agencies if number in agency.phones), None)
+
+    return directory.memo(("agency-with-phone", number), first)
 
 
 def _line_of(agency, signal: str, how: str, when: str) -> UrgentLine:

@@ -76,8 +76,14 @@ def home():
 
 @bp.app_context_processor
 def provenance_helpers() -> dict:
-    """`data_line()` for the one honest line every page, print view and download shares."""
-    return {"data_line": lambda: data_line(current_directory())}
+    """`data_line()` for the one honest line every page, print view and download shares, and
+    `once(key, macro, *args)`: a macro's HTML made once per data version. Only for pieces made
+    of data records alone (an agency card's name, badges, phones, areas): never a person's."""
+    directory = current_directory()
+    return {
+        "data_line": lambda: data_line(directory),
+        "once": lambda key, macro, *args: directory.memo(("html",) + key, lambda: macro(*args)),
+    }
 
 
 @bp.get("/about")
