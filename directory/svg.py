@@ -75,3 +75,53 @@ def view_box_around(picture: MapPicture, area_ids: Iterable[str], min_share: flo
     left = min(max(cx - width / 2, 0.0), picture.width - width)
     top = min(max(cy - height / 2, 0.0), picture.height - height)
     return f"{left:.1f} {top:.1f} {width:.1f} {height:.1f}"
+
+
+@dataclass(frozen=True, slots=True)
+class KeyMarker:
+    """A numbered circle on a map, for a key beside it: readable at any width, where a name
+    inside a small area would be too small (or cover its neighbour's)."""
+
+    number: int
+    area: MapArea
+    x: float
+    y: float
+
+
+def key_markers(
+    picture: MapPicture, area_ids: Iterable[str], radius: float = 28.0
+) -> tuple[KeyMarker, ...]:
+    """Numbered markers for these areas (numbered in the picture's order), each at its label
+    point or, when that would cover an earlier marker, at the nearest free spot around it.
+    Small areas are placed first, so they keep their own spots and broad areas move aside."""
+    wanted = set(area_ids)
+    areas = [a for a in picture.areas if a.area_id in wanted and a.size > 0]
+    gap = 2.2 * radius
+    placed: dict[str, tuple[float, float]] = {}
+    for area in sorted(areas, key=lambda a: a.size):
+        spot = _free_spot(area, list(placed.values()), gap, radius, picture)
+        placed[area.area_id] = spot
+    return tuple(
+        KeyMarker(number, area, *placed[area.area_id]) for number, area in enumerate(areas, 1)
+    )
+
+
+def _free_spot(area: MapArea, taken, gap: float, radius: float, picture: MapPicture):
+    import math
+
+    def free(x: float, y: float) -> bool:
+        inside = radius <= x <= picture.width - radius and radius <= y <= picture.height - radius
+        return inside and all(math.hypot(x - tx, y - ty) >= gap for tx, ty in taken)
+
+    x0, y0 = area.label_x, area.label_y
+    if free(x0, y0):
+        return x0, y0
+    x_min, y_min, x_max, y_max = area.bounds
+    for ring in range(1, 7):
+        distance = gap * ring * 0.6
+        for step in range(12):
+            angle = math.pi * 2 * step / 12 + math.pi / 2  # straight down first
+            x, y = x0 + distance * math.cos(angle), y0 + distance * math.sin(angle)
+            if x_min <= x <= x_max and y_min <= y <= y_max and free(x, y):
+                return x, y
+    return x0, y0

@@ -340,6 +340,25 @@ def test_coordinator_name_and_phone_print_and_stay_in_this_browser(browser):
     (OUTPUT / "referral-print-coordinator.pdf").write_bytes(base64.b64decode(pdf["data"]))
 
 
+def test_results_print_four_agencies_on_the_first_page(browser):
+    # A4 with print.css's margins: 182 mm x 267 mm of content, in CSS pixels (96 per inch).
+    width, height = round(182 / 25.4 * 96), round(267 / 25.4 * 96)
+    browser.set_window_size(width, 900)
+    open_page(browser, RESULTS)
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        bottoms = browser.execute_script(
+            "return [...document.querySelectorAll('article.agency-card')]"
+            ".map(e => e.getBoundingClientRect().bottom + window.scrollY);"
+        )
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    assert len(bottoms) >= 4
+    assert bottoms[3] <= height  # the fourth card ends on the first page
+    pdf = browser.execute_cdp_cmd("Page.printToPDF", {"paperWidth": 8.27, "paperHeight": 11.69})
+    (OUTPUT / "results-a4.pdf").write_bytes(base64.b64decode(pdf["data"]))
+
+
 def test_open_coverage_and_read_an_areas_numbers(browser):
     import urllib.request
 

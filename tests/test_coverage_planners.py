@@ -101,3 +101,35 @@ def test_area_name_that_looks_like_a_formula_is_text_in_the_csv(data_copy):
     out = coverage(directory).to_csv()
     assert "'=cmd|" in out
     assert ",=cmd" not in out
+
+
+def test_map_key_numbers_every_area_with_circles_apart(bundled_directory):
+    import math
+
+    from directory.svg import key_markers, map_picture
+
+    picture = map_picture(bundled_directory.atlas.areas_drawing())
+    wanted = [a.area_id for a in picture.areas if a.depth > 0]
+    markers = key_markers(picture, wanted, radius=28)
+    assert [m.area.area_id for m in markers] == wanted
+    assert [m.number for m in markers] == list(range(1, len(wanted) + 1))
+    for m in markers:
+        x0, y0, x1, y1 = m.area.bounds
+        assert x0 <= m.x <= x1 and y0 <= m.y <= y1  # inside its own area's box
+    crowded = [
+        (a.area.area_id, b.area.area_id)
+        for n, a in enumerate(markers)
+        for b in markers[n + 1 :]
+        if math.hypot(a.x - b.x, a.y - b.y) < 2 * 28 * 0.95
+    ]
+    assert crowded == []  # no circle covers another's number
+
+
+def test_coverage_page_key_names_each_numbered_area_and_tables_scroll_in_a_box(client):
+    page = client.get("/coverage").get_data(as_text=True)
+    key = page.split('<ol class="map-key"', 1)[1].split("</ol>", 1)[0]
+    assert '<li value="1">' in key and 'href="#row-oakland">Oakland</a>' in key
+    assert page.count('class="key-dot') == key.count("<li ")
+    assert "map-label" not in page  # no 7 px names on a phone
+    assert page.count('class="table-wrap" role="region"') == 2
+    assert 'class="coverage-page"' in page

@@ -28,13 +28,14 @@ from ..provenance import data_line, provenance
 from ..referrals import ReferralList
 from ..screening import ADMINISTRATIVE_WHY, BLENDED_WHY, DECIDED_BY, QUESTIONS
 from ..serialise import coverage_geojson, referral_csv
-from ..svg import map_picture, view_box_around
+from ..svg import key_markers, map_picture, view_box_around
 from ..urgent import vocabulary
 from .shared import current_directory, public_url
 
 bp = Blueprint("pages", __name__)
 
 LIST_COOKIE = "referral_list"
+KEPT_COOKIE = "referral_list_kept"  # the list kept when a shared one was opened as new
 KEPT_COOKIE = "referral_list_kept"  # the list kept when a shared one was opened as new
 KEPT_COOKIE = "referral_list_kept"  # the list kept when a shared one was opened as new
 COOKIE_LIMIT = 3800  # bytes: browsers drop cookies over about 4 KB
@@ -257,7 +258,9 @@ def referral_list():
         request.headers.get("Sec-Fetch-Site") == "cross-site"  # the browser hides its list
         or (stored and stored.query_string() != referrals.query_string())
     )
-    share_url = public_url(_list_url(referrals))  # PUBLIC_URL, never the Host header
+    share_url = _list_url(referrals).replace(
+        url_for("pages.referral_list"), url_for("pages.referral_list", _external=True), 1
+    )
     plain = referrals.without_notes()
     response = current_app.make_response(
         render_template(
@@ -326,6 +329,8 @@ def _coverage_html(directory, query: CoverageQuery) -> str:
     if result.by == By.PLACE:  # the map still shades the brochure areas
         by_area = CoverageQuery.answer(dict(query.params(), by="area"), directory)[1].by_area()
     shown_needs = [n for n in directory.data.needs if query.need in (None, n.code)]
+    keyed = [a.area_id for a in picture.areas if a.depth > 0 and a.area_id in by_area]
+    markers = key_markers(picture, keyed)  # numbered circles: readable at 360 px
     return render_template(
         "coverage.html",
         query=query,
@@ -336,6 +341,7 @@ def _coverage_html(directory, query: CoverageQuery) -> str:
         flag_for=flag_for,
         need_flag=need_flag,
         shown_needs=shown_needs,
+        markers=markers,
         approximate=any(source.startswith(("Derived", "Outline")) for source in sources),
         sources=sorted(s for s in sources if s),
     )
