@@ -117,3 +117,68 @@ def test_strict_schemas_refuse_a_field_the_spec_does_not_have(strict_registry):
     row = {"id": "9f1a4c1e-58b1-4b53-9b39-1f6d0c8a1e55", "name": "x", "status": "active"}
     assert strict_errors(strict_registry, row, SPEC_BASE + "service.json") == []
     assert strict_errors(strict_registry, {**row, "colour": "red"}, SPEC_BASE + "service.json")
+
+
+def test_values_the_official_package_refuses_are_reported_and_the_export_still_passes(
+    tmp_path,
+):
+    import copy
+
+    import hsds_feed
+
+    feed = copy.deepcopy(hsds_feed.FEED)
+    pantry = feed["service"][0]
+    pantry.update(email="pantry@example", url="www.example.org/pantry", status="Active")
+    feed["schedule"][0].update(opens_at="9am", freq="weekly")
+    feed["address"][0].update(address_type="Mailing")
+    original, hsds_feed.FEED = hsds_feed.FEED, feed
+    try:
+        source = hsds_feed.write_feed_csv(tmp_path / "feed")
+    finally:
+        hsds_feed.FEED = original
+    report = import_hsds(source, tmp_path / "data")
+    assert report.written, [str(p) for p in report.problems]
+    messages = [str(p) for p in report.problems]
+    for expected in (
+        'field "email": "pantry@example" is not an email address; value dropped from the kept',
+        'field "url": "www.example.org/pantry" is not a web address; value dropped',
+        'field "opens_at": "9am" is not a time; value dropped from the kept tables',
+        'field "address_type": "Mailing" is not one of physical, postal, virtual',
+    ):
+        assert any(expected in m for m in messages), (expected, messages)
+    assert report.exit_status == 2  # values were lost: "imported with losses"
+    out = export_hsds(Directory.load(tmp_path / "data", SETTINGS), tmp_path / "csv", "csv")
+    services = (out / "services.csv").read_text(encoding="utf-8")
+    assert ",active," in services and "Active" not in services  # the spec's case
+    schedules = (out / "schedules.csv").read_text(encoding="utf-8")
+    assert ",WEEKLY," in schedules
+    report = official_report(out)
+    errors = [f"{task.name}: {error.message}" for task in report.tasks for error in task.errors]
+    assert errors and all("address_type" in error for error in errors), errors  # kept, flagged
+
+
+def test_ids_that_are_not_uuids_are_kept_and_reported_once_per_table(tmp_path):
+    import json
+
+    feed = {
+        "organizations": [{"id": "org-1", "name": "Example Org", "description": "Sample."}],
+        "services": [
+            {
+                "id": f"svc-{n}",
+                "organization_id": "org-1",
+                "name": f"Service {n}",
+                "status": "active",
+            }
+            for n in (1, 2)
+        ],
+    }
+    (tmp_path / "feed.json").write_text(json.dumps(feed), encoding="utf-8")
+    report = import_hsds(tmp_path / "feed.json", tmp_path / "data")
+    assert report.written
+    about_ids = [p for p in report.problems if "not a UUID" in p.reason]
+    assert {p.table for p in about_ids} == {"organization", "service"}
+    assert next(p for p in about_ids if p.table == "service").reason.startswith("2 service ids")
+    assert not any(p.is_loss for p in about_ids)
+    out = export_hsds(Directory.load(tmp_path / "data", SETTINGS), tmp_path / "csv", "csv")
+    services = (out / "services.csv").read_text(encoding="utf-8")
+    assert "svc-1,org-1," in services and "svc-2,org-1," in services  # ids are forever

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,9 +11,10 @@ from typing import Any
 from ...config import DEFAULT_DATA_DIR
 from ...loading import OPEN_ELIGIBILITY, SLUG
 from ...records import Need
-from ..schema import LINKS, NUMBER_FIELDS, TABLES, Tables, empty_tables
+from ..schema import LINKS, TABLES, Tables, empty_tables
 from ..taxonomy import AREA, CATEGORY_PREFIX, NEED, RECORD, TAXONOMY_BY_URI
 from .agencies import AgencyRows, unique_slug, vocabulary_needs
+from .keeping import kept_tables
 from .report import Fatal, Problems, Rec
 
 
@@ -73,62 +72,11 @@ class Converter(AgencyRows):
             skipped,
             dict(self.kept),
             extents,
-            self._kept_tables(),
+            kept_tables(self.tables, self.problems),
             self._feed_ids(),
         )
 
-    # the feed's own records, kept
-
-    def _kept_tables(self) -> Tables:
-        """Every usable record as an HSDS 3.0 row, as the feed wrote it (ids included).
-
-        Left out: services without a name (HSDS requires one; reported as skipped) and links
-        to them, attributes and metadata that link to nothing (reported by `_check_links`), and
-        values of the wrong type (a number, date or time column that holds none), reported here.
-        """
-        nameless = {rec.id for rec in self.tables["service"] if not rec.text("name")}
-        kept = empty_tables()
-        for table, recs in self.tables.items():
-            columns = TABLES[table][1]
-            for rec in recs:
-                if table == "service" and rec.id in nameless:
-                    continue
-                if table == "attribute" and not (
-                    rec.text("link_id") and rec.text("taxonomy_term_id")
-                ):
-                    continue
-                if table == "metadata" and not rec.text("resource_id"):
-                    continue
-                row = {column: rec.values.get(column) for column in columns}
-                for column in columns:
-                    if column in LINKS and row[column] in nameless:
-                        row[column] = None
-                    elif row[column] is not None:
-                        row[column] = self._typed_value(rec, column, row[column])
-                kept[table].append(row)
-        return kept
-
-    def _typed_value(self, rec: Rec, column: str, value: Any) -> Any:
-        """The value if its column's type allows it, else None (reported once, here)."""
-        kind = VALUE_KINDS.get((rec.table, column)) or (
-            "number" if column in NUMBER_FIELDS.get(rec.table, ()) else None
-        )
-        if kind is None or value == "":
-            return value
-        text = str(value).strip()
-        checks = {
-            "number": _is_number,
-            "date": lambda t: bool(DATE.match(t)),
-            "datetime": lambda t: bool(DATETIME.match(t)),
-            "time": lambda t: bool(TIME.match(t)),
-        }
-        if checks[kind](text):
-            return value
-        if (rec.table, column) not in REPORTED_BY_AGENCIES:
-            self.problems.add(
-                rec, column, text, f'"{text}" is not a {kind}', "value left out of the kept tables"
-            )
-        return None
+    # the feed's ids of each agency
 
     def _feed_ids(self) -> list[dict[str, str]]:
         """agency id -> the feed's service, organization and first location ids."""
@@ -398,42 +346,6 @@ class Converter(AgencyRows):
 
 
 GEOMETRY_TYPES = {"Polygon", "MultiPolygon"}
-
-# Columns whose values the HSDS 3.0 data package types as dates, date-times or times.
-VALUE_KINDS = {
-    **{
-        (table, column): "date"
-        for table, column in (
-            ("service", "assured_date"),
-            ("schedule", "valid_from"),
-            ("schedule", "valid_to"),
-            ("schedule", "dtstart"),
-            ("schedule", "until"),
-            ("cost_option", "valid_from"),
-            ("cost_option", "valid_to"),
-            ("metadata", "last_action_date"),
-        )
-    },
-    ("service", "last_modified"): "datetime",
-    ("schedule", "opens_at"): "time",
-    ("schedule", "closes_at"): "time",
-}
-# Already reported, with the agency they belong to, by the agency conversion.
-REPORTED_BY_AGENCIES = frozenset(
-    {("service", "minimum_age"), ("service", "maximum_age"), ("service", "assured_date")}
-)
-DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-DATETIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$"
-)
-TIME = re.compile(r"^\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})?$")
-
-
-def _is_number(text: str) -> bool:
-    try:
-        return math.isfinite(float(text))
-    except ValueError:
-        return False
 
 
 def _geometry(value: Any) -> dict | None:
