@@ -1,9 +1,12 @@
 """Open Referral HSDS 3.0 -> a data folder this service loads (agencies, regions, needs).
 
 Reads a CSV data package folder, an HSDS JSON file (tabular, a list, a paged list or one
-fully nested object) or a folder of them. Maps what maps onto our records, keeps every other
-non-empty field in the agency's notes, and reports each record or field it could not use as
-an `ImportProblem` (file, record, field, reason, what was done).
+fully nested object) or a folder of them. Maps what maps onto our records (one agency per
+service), keeps every other non-empty field in the agency's notes, keeps the feed's own
+records whole, ids included, as an HSDS 3.0 package in the folder's `hsds/` (keeping.py;
+export and API emit them unchanged) with `hsds_ids.csv` (agency -> feed service), and
+reports each record or field it could not use as an `ImportProblem` (file, record, field,
+reason, what was done).
 
 All or nothing: the folder is written beside the target, loaded back with `load_data`, and
 swapped in only when it loads with zero problems; a fatal problem (missing table, unreadable
