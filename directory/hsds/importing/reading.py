@@ -113,7 +113,7 @@ def json_depth(raw: str) -> int:
     return max(accumulate(1 if c in "[{" else -1 for c in brackets), default=0)
 
 
-_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')  # linear: no two ways to match a char
 _NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 
 
