@@ -377,6 +377,26 @@ class DirectoryHolder:
         return status
 
 
+def check_folder(
+    folder: str | Path, settings: Settings, confirm_shrink: bool = False
+) -> tuple[list[str], str, bool]:
+    """What `directory check-data` prints: every problem (file, line, column, reason, with row
+    values: this is for the operator), the summary line, and whether a server would refuse the
+    folder (a rejected row, an unusable or cut file, a geo problem, a suspicious shrink)."""
+    from .snapshots import shrink_refusal
+
+    data = load_data(folder)
+    lines = [str(problem) for problem in data.problems]
+    geo_problems = Atlas.build(data.areas, data.folder).problems
+    lines += [str(data.folder / problem) for problem in geo_problems]
+    shrunk = shrink_refusal(data, settings, confirmed=confirm_shrink)
+    if shrunk:
+        lines.append(f"refused: {shrunk}")
+    text = summary(data) + (f"; {len(geo_problems)} geo rows skipped" if geo_problems else "")
+    refused = bool(data.rejected_rows or data.has_fatal_problem or geo_problems or shrunk)
+    return lines, text, refused
+
+
 def _geo_refusal(directory: Directory, baseline: int | None) -> str:
     """A version whose place or shape files have more problems than the one it replaces is
     refused (None: nothing to compare with, so it is served and reported)."""

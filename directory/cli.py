@@ -104,25 +104,17 @@ def choice_of(allowed: type[Enum] | Sequence[str]) -> click.Choice:
     help="A drop in rows beyond MAX_SHRINK is intended (servers want CONFIRM_SHRINK too).",
 )
 def check_data(confirm_shrink: bool) -> None:
-    """Validate the data folder (and its geo files); exit 1 when any row was rejected, a file
-    is unusable or cut short, or the rows shrank suspiciously against the last accepted
-    version (the servers would refuse it)."""
-    from geo.atlas import Atlas
+    """Validate the data folder (and its geo files); exit 1 when a server would refuse it: a
+    rejected row, an unusable or cut file, a geo problem, or a suspicious shrink."""
+    from .catalog import check_folder
 
-    from .loading import load_data, summary
-    from .snapshots import shrink_refusal
-
-    data = load_data(chosen_data_folder())
-    for problem in data.problems:
-        click.echo(str(problem), err=True)
-    geo_problems = Atlas.build(data.areas, data.folder).problems
-    for problem in geo_problems:
-        click.echo(f"{data.folder / problem}", err=True)
-    shrunk = shrink_refusal(data, command_settings(), confirmed=confirm_shrink)
-    if shrunk:
-        click.echo(f"refused: {shrunk}", err=True)
-    click.echo(summary(data) + (f"; {len(geo_problems)} geo rows skipped" if geo_problems else ""))
-    if data.rejected_rows or data.has_fatal_problem or geo_problems or shrunk:
+    problems, summary, refused = check_folder(
+        chosen_data_folder(), command_settings(), confirm_shrink
+    )
+    for line in problems:
+        click.echo(line, err=True)
+    click.echo(summary)
+    if refused:
         sys.exit(1)
 
 
