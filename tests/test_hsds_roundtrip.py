@@ -74,6 +74,16 @@ def test_import_then_export_loses_no_field_and_no_id(imported, fmt, tmp_path):
     assert_every_fed_field_is_exported(rows)
     # One organisation for the feed's one organisation, not one per service.
     assert [row["id"] for row in rows["organization"]] == [ORG]
+    if fmt == "json":  # optional fields without a value are left out, required ones kept
+        from directory.hsds.schema import REQUIRED_FIELDS
+
+        for table, table_rows in rows.items():
+            required = REQUIRED_FIELDS.get(table, ("id",))
+            for row in table_rows:
+                empty = [k for k, v in row.items() if v in ("", None) and k not in required]
+                assert not empty, (table, row["id"], empty)
+        clinic = next(row for row in rows["service"] if row["id"] == CLINIC)
+        assert "email" not in clinic and "url" not in clinic
 
 
 def test_a_json_feed_round_trips_too(tmp_path):
