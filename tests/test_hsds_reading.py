@@ -391,3 +391,16 @@ def test_a_tabular_document_reads_its_tables_and_reports_other_keys(tmp_path):
     found = {(p.field, p.action) for p in report.problems if p.reason == "not an HSDS table"}
     assert found == {("version", "not read"), ("volunteers", "ignored")}
     assert report.exit_status == 2  # the volunteers list was lost
+
+
+def test_files_that_are_not_data_are_reported_but_are_no_loss(tmp_path):
+    feed = tmp_path / "feed"
+    shutil.copytree(FEEDS / "mock_api", feed)
+    (feed / "README.md").write_text("About this feed", encoding="utf-8")
+    (feed / ".DS_Store").write_bytes(b"\0")
+    report = import_hsds(feed, tmp_path / "data")
+    assert report.exit_status == 0, messages(report)
+    assert {
+        "README.md: not a CSV, JSON or NDJSON file; not read",
+        ".DS_Store: a hidden file; not read",
+    } <= set(messages(report))

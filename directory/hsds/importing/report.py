@@ -2,8 +2,8 @@
 
 A problem whose action loses something (a record, link, value or file: "skipped",
 "dropped", "ignored", "not used", "not kept", "cut short", "nothing written") is a loss;
-others ("kept in the agency's notes", "read as text", "given derived ids") say what was done
-and lose nothing. The report counts problems by reason, and its exit status says
+others ("kept in the agency's notes", "read as text", "given derived ids", "not read" for a
+file that is not CSV, JSON or NDJSON, such as a README) say what was done and lose nothing. The report counts problems by reason, and its exit status says
 0 (imported whole), 2 (imported with losses) or 1 (nothing written).
 """
 
@@ -65,7 +65,7 @@ class ImportProblem:
         }
 
 
-LOSS = re.compile(r"skipped|dropped|ignored|not used|not kept|not read|cut short|nothing written")
+LOSS = re.compile(r"skipped|dropped|ignored|not used|not kept|cut short|nothing written")
 QUOTED = re.compile(r'"[^"]*"')
 NUMBER = re.compile(r"(?<![A-Za-z_])\d+(?:\.\d+)?(?![A-Za-z_])")
 
