@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -193,6 +194,15 @@ def test_county_given_with_the_flag_answers_outside_and_matches(dane):
         "Sample Tenant Advice",
     }
     assert "3 agencies" in run("check-data", "--data", str(dane))
+
+
+def test_importing_again_without_addresses_keeps_the_folders_counties(dane, tmp_path):
+    again = tmp_path / "dane"
+    shutil.copytree(dane, again)
+    output = run("import-hsds", str(NO_ADDRESS_FEED), "--out", str(again))
+    assert "Region: Dane County, WI" in output
+    assert "kept from the folder's outline" in rows(again / "regions.csv")[0]["notes"]
+    assert locate(again, "Madison")["in_area"]
 
 
 def test_a_bad_county_code_is_a_usage_error(tmp_path):

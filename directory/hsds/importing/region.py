@@ -90,6 +90,8 @@ def place_region(
     how = "given with --county"
     if not codes:
         codes, how = _feed_counties(agencies, by_zip, county_file, src, problems)
+    if not codes:  # an import into a folder that already has its region keeps it
+        codes, how = _folder_counties(out_dir, county_file), "kept from the folder's outline"
     if not codes:
         problems.append(
             _problem(
@@ -200,6 +202,16 @@ def _feed_counties(
         part for part, used in (("postal codes", used_zips), ("coordinates", used_points)) if used
     )
     return kept, how
+
+
+def _folder_counties(folder: Path, county_file: CountyFile) -> list[str]:
+    """The FIPS codes of the counties in the folder's county_outline.geojson, if any."""
+    codes = []
+    for feature in read_geojson(folder / "county_outline.geojson", []) or []:
+        code = str((feature.get("properties") or {}).get("fips") or "")
+        if code in county_file.geometries and code not in codes:
+            codes.append(code)
+    return codes
 
 
 def _area_zips(
