@@ -108,13 +108,16 @@ def check_data(confirm_shrink: bool) -> None:
     rejected row, an unusable or cut file, a geo problem, or a suspicious shrink."""
     from .catalog import check_folder
 
+    from .urgent import read_vocabulary
+
     problems, summary, refused = check_folder(
         chosen_data_folder(), command_settings(), confirm_shrink
     )
-    for line in problems:
+    urgent_problems = read_vocabulary(chosen_data_folder()).problems  # a missed word of danger
+    for line in (*problems, *urgent_problems):
         click.echo(line, err=True)
     click.echo(summary)
-    if refused:
+    if refused or urgent_problems:
         sys.exit(1)
 
 

@@ -23,7 +23,7 @@ from .matching import AgencyMatch, Match, MatchQuery, match, parts_served, place
 from .records import AgeGroup
 from .screening import LevelSuggestion, suggest_level
 from .search import search_words
-from .urgent import UrgentHelp, signals_in, urgent_help, vocabulary
+from .urgent import UrgentHelp, UrgentLine, elsewhere_lines, signals_in, urgent_help, vocabulary
 from .words import age_from_words
 
 # Agencies fitting every choice are listed a page (page_size) at a time; the groups after them
@@ -52,6 +52,7 @@ class FindHelp:
     age_group: AgeGroup | None = None  # chosen, or read from the words ("my son")
     age_group_inferred: bool = False  # True when the words, not the form, gave the age group
     notices: tuple[str, ...] = ()  # contradictions and other things the person should know
+    elsewhere: tuple[UrgentLine, ...] = ()  # outside the region: 211 and 988, from the data
 
     @functools.cached_property  # every card on the page asks
     def how_to_refer(self) -> str | None:
@@ -142,6 +143,7 @@ def find_help(directory: Directory, query: MatchQuery) -> FindHelp:
             age_group=age_group,
             age_group_inferred=inferred,
             notices=notices,
+            elsewhere=elsewhere_lines(directory),
         )
     result = match(directory, location, age_group, query.needs + from_words, query.level, years)
     # Sorted into the page's groups with masks, so only what a page shows becomes objects.

@@ -261,6 +261,33 @@ def urgent_help(
     return UrgentHelp()
 
 
+def elsewhere_lines(directory) -> tuple[UrgentLine, ...]:
+    """For a person outside the region: 211 (services where they live) and 988 (crisis), as
+    far as the data has them, each with its row's source."""
+    lines = []
+    dial = _agency_with_phone(directory, "211")
+    if dial is not None:
+        lines.append(
+            _line_of(
+                dial,
+                "everyday",
+                "Dial 211",
+                "Free, confidential help finding services where you live.",
+            )
+        )
+    lifeline = _agency_with_phone(directory, "988")
+    if lifeline is not None:
+        lines.append(
+            _line_of(
+                lifeline,
+                "crisis",
+                "Call or text 988",
+                "In a mental health crisis, any time, anywhere in the US.",
+            )
+        )
+    return tuple(lines)
+
+
 def _agency_with_phone(directory, number: str):
     """The first agency of the data with this phone number (988, 211), once per data version."""
 

@@ -117,3 +117,56 @@ def test_coordination_needs_read_as_help_to_get_not_as_provided(client):
     page = client.get("/", query_string={"near": "15213", "need": "housing"}).get_data(as_text=True)
     assert "A service coordinator helps you get: housing" in page
     assert "Provides: housing" in page  # PA 211, a community support
+
+
+def test_urgent_words_from_outside_the_region_still_put_988_first(client):
+    ask = {"near": "Erie, PA", "q": "my daughter is suicidal"}
+    page = client.get("/", query_string=ask).get_data(as_text=True)
+    assert "is outside Allegheny County" in page
+    block = page[page.index('id="urgent"') : page.index("<h1")]  # before the page's heading
+    assert block.index('href="tel:988"') < block.index('href="tel:911"')
+    body = client.get("/api/v1/match", query_string=ask).get_json()
+    assert body["urgent"][0]["phone"] == "988" and body["location"]["in_area"] is False
+
+
+def test_outside_numbers_come_from_the_data_with_their_sources(client):
+    page = client.get("/", query_string={"near": "Erie, PA"}).get_data(as_text=True)
+    assert "Source: United Way 2-1-1 service" in page
+    assert "Source: United States national 988 Lifeline" in page
+
+
+def test_a_reload_picks_up_edits_to_the_urgent_files(data_copy):
+    from directory import create_app
+
+    app = create_app(
+        {"TESTING": True, "DATA": str(data_copy), "RELOAD_SECONDS": 0, "STABLE_SECONDS": 0}
+    )
+    holder, client = app.extensions["directory"], app.test_client()
+    words = {"near": "15213", "q": "I lost everything"}
+    assert client.get("/api/v1/match", query_string=words).get_json()["urgent"] == []
+    with (data_copy / "urgent.csv").open("a", encoding="utf-8") as file:
+        file.write("lost everything,crisis,\n")
+    assert holder.reload_if_changed()
+    assert client.get("/api/v1/match", query_string=words).get_json()["urgent"][0]["phone"] == "988"
+
+    lines = data_copy / "urgent_lines.csv"
+    lines.write_text(
+        lines.read_text(encoding="utf-8").replace("1-800-662-4357", "1-800-662-4358"),
+        encoding="utf-8",
+    )
+    assert holder.reload_if_changed()
+    rehab = {"near": "Bridgeville", "q": "drug rehab"}
+    helpline = client.get("/api/v1/match", query_string=rehab).get_json()["urgent"][0]
+    assert helpline["id"] == "samhsa-national-helpline" and helpline["phone"] == "1-800-662-4358"
+
+
+def test_check_data_reports_a_bad_urgent_row_with_its_line_and_exits_1(data_copy):
+    from click.testing import CliRunner
+
+    from directory.cli import main
+
+    with (data_copy / "urgent.csv").open("a", encoding="utf-8") as file:
+        file.write("in danger,emergency,\n")
+    result = CliRunner().invoke(main, ["check-data", "--data", str(data_copy)])
+    assert result.exit_code == 1
+    assert 'urgent.csv:53: column "signal": "emergency" is not one of crisis' in result.output
