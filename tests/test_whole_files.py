@@ -209,3 +209,46 @@ def test_a_file_changed_moments_ago_is_read_only_once_it_settles(data_copy, tmp_
     settle(data_copy)  # the save ended long ago
     assert running.reload_if_changed(wait=False) is True
     assert total(running.current()) == total(good) - 1
+
+
+# -- the loader's file-level problems fail check-data too --------------------------------------
+
+
+def runaway_quote(folder: Path) -> str:
+    path = folder / "agencies.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[4].endswith('"')
+    lines[4] = lines[4][:-1]  # the closing quote of its last value ("notes") is lost
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # Only line 5 is lost (its values are unreadable); line 6 on are read again.
+    return 'agencies.csv:5: column "notes": a quote opens in this field and is never closed', 11
+
+
+def repeated_column(folder: Path) -> str:
+    path = folder / "agencies.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = [lines[0] + ",name"] + [line + "," for line in lines[1:]]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return 'agencies.csv:1: column "name": column "name" appears twice in the header', 12
+
+
+def mistyped_region_zip(folder: Path) -> str:
+    path = folder / "regions.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "south-hills,South Hills,allegheny-county,15017;",
+            "south-hills,South Hills,allegheny-county,1501;",
+        ),
+        encoding="utf-8",
+    )
+    return 'column "zips": "1501" is not a 5-digit ZIP code', 12
+
+
+@pytest.mark.parametrize("damage", [runaway_quote, repeated_column, mistyped_region_zip])
+def test_loader_problems_fail_check_data_with_file_line_and_column(data_copy, damage):
+    expected, formal = damage(data_copy)
+    result = check_data(data_copy)
+    assert result.exit_code == 1
+    assert expected in result.output
+    assert f"{formal} agencies, 11 supports" in result.output  # the rest still loads
