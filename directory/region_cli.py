@@ -37,8 +37,14 @@ def county_option(required: bool = False, **kwargs: Any):
 
 @click.command("new-region")
 @county_option(required=True, help="County FIPS code, e.g. 06081 (repeat for several counties).")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
-@click.option("--name", default="", help='Region name (default: "San Mateo County, CA").')
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Data folder to write (new or empty).",
+)
+@click.option("--name", default="", help='Region name (default: the counties\', "X County, ST").')
 @click.option(
     "--boundaries",
     type=click.Path(exists=True, dir_okay=False),
@@ -51,7 +57,7 @@ def county_option(required: bool = False, **kwargs: Any):
 )
 def new_region_command(counties, out_dir, name, boundaries, regions) -> None:
     """Write a data folder for one or more US counties, offline: outline, ZIP codes, towns,
-    areas, an empty agencies.csv and the bundled need vocabulary."""
+    areas, the bundled need vocabulary and an agencies.csv with the national lines (988, 211)."""
     from .region_import import RegionError, new_region
 
     try:
