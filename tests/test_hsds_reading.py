@@ -404,3 +404,21 @@ def test_files_that_are_not_data_are_reported_but_are_no_loss(tmp_path):
         "README.md: not a CSV, JSON or NDJSON file; not read",
         ".DS_Store: a hidden file; not read",
     } <= set(messages(report))
+
+
+def test_hsds_1x_nested_json_keys_map_onto_30_records(tmp_path):
+    report = import_hsds(FEEDS / "v1_api.json", tmp_path / "data")
+    assert report.written and report.exit_status == 0, messages(report)
+    (agency,) = agencies(tmp_path / "data").values()
+    assert agency.address == "1 Example Way, Pittsburgh, PA 15213"  # physical, not postal
+    assert agency.eligibility == "Adults 18 and over"
+    assert agency.area_ids == ("example-county",)  # 1.x service_area.service_area
+    assert "byday MO; freq WEEKLY" in agency.notes  # regular_schedule weekday Monday
+    assert "valid from 2026-12-25; valid to 2026-12-25; description Closed" in agency.notes
+    derived = {p.table: p.reason for p in report.problems if p.field == "id"}
+    assert derived == {
+        "address": "2 address records had no id",
+        "schedule": "2 schedule records had no id",
+        "service_area": "1 service_area record had no id",
+        "service_at_location": "1 service_at_location record had no id",
+    }

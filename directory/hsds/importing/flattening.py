@@ -29,6 +29,7 @@ from .shapes import (
     is_kept,
     known_keys,
     to_v30,
+    value_keys,
 )
 
 # Tables whose records stand alone: without an id they are skipped, never given one.
@@ -72,11 +73,12 @@ def flatten(
         )
         return
     own = known_keys(table)
+    plain = value_keys(table)  # 1.x "service_area" is a column of service_area, not a list
     rec = Rec(table, file, where, {}, nested=parent is not None)
     values: dict[str, Any] = {}
     nested: list[tuple[str, Any]] = []
     for key, value in obj.items():
-        if key in NESTED_KEYS and key in own and value is not None:
+        if key in NESTED_KEYS and key in own and value is not None and key not in plain:
             if isinstance(value, (list, dict)):
                 nested.append((key, value))
             else:
@@ -98,7 +100,7 @@ def flatten(
                 + ("list" if isinstance(value, list) else "object"),
                 "value dropped",
             )
-        elif isinstance(value, bool):
+        elif isinstance(value, bool) and key not in plain:
             problems.add(
                 rec,
                 key,
@@ -189,7 +191,7 @@ class Normaliser:
                 continue
             seen = self.unknown.setdefault((rec.file, rec.table, key), [0, rec])
             seen[0] += 1
-        if not rec.id and rec.table not in NOT_DERIVED:
+        if not rec.id and rec.table not in NOT_DERIVED and rec.table not in FOLDED:
             self._derive_id(rec)
         self.recs[rec.table].append(rec)
 

@@ -320,16 +320,39 @@ def known_keys(table: str) -> frozenset[str]:
 _KNOWN: dict[str, frozenset[str]] = {}
 
 
+def value_keys(table: str) -> frozenset[str]:
+    """Keys that hold a single value in a record of this (legacy) table though a 3.0 object
+    nests a list under the same name: 1.x `service_area.service_area`,
+    `eligibility.eligibility`; and 1.x holiday_schedule's true/false `closed`."""
+    return _VALUE_KEYS.get(table, frozenset())
+
+
+_VALUE_KEYS: dict[str, frozenset[str]] = {
+    "service_area": frozenset({"service_area"}),
+    "eligibility": frozenset({"eligibility"}),
+    "holiday_schedule": frozenset({"closed"}),
+    "accessibility_for_disabilities": frozenset({"accessibility"}),
+}
+
+
 def _v30(table: str) -> str:
     return LEGACY_TABLES.get(table, table)
 
 
 def _parent(key: str, table: str) -> bool:
-    """Whether the nested key is one a record of `table` holds (by the product's nesting)."""
+    """Whether the nested key is one a record of `table` holds (by the product's nesting,
+    or, for a 1.x/3.1 key, when the child's table links to `table` by `<table>_id`)."""
     from ..schema import CHILDREN
 
     if any(kid[0] == key for kid in CHILDREN.get(table, ())):
         return True
+    if key in EXTRA_NESTED and key != "unit":
+        child = EXTRA_NESTED[key]
+        if child in FOLDED:
+            return FOLDED[child][0] == table
+        if child == "service_taxonomy":
+            return table == "service"
+        return f"{table}_id" in columns(_v30(child))
     return (table, key) in {
         ("service", "organization"),
         ("service", "program"),
