@@ -4,6 +4,7 @@ What the rest of the product may use is named here. Inside the package:
 
     schema.py      the tables, their columns, the id minting and the one nesting map
     taxonomy.py    our classifications as HSDS taxonomies and terms
+    crosswalk.py   outside taxonomies (Open Eligibility, 211/AIRS...) -> our needs
     package.py     the CSV data package: written by the export, and by the import as the
                    feed's own records kept in a data folder's hsds/ (read back here)
     ids.py         hsds_ids.csv: which agency came from which feed service
@@ -14,7 +15,9 @@ What the rest of the product may use is named here. Inside the package:
     openapi.py     our OpenAPI document of /hsds, written from query.py's tables
     details.py     what an agency page shows from the kept feed (address, hours, open now...)
     export.py      writing the files, swapped in whole
-    importing/     HSDS source -> data folder: reading, flattening, converting, writing
+    importing/     HSDS source -> data folder: reading (files, hostile input), shapes (a
+                   record's table by name or shape, 1.x/3.1 names), flattening, converting,
+                   writing; report (problems, totals by reason, exit status)
 
 Ids are forever: a feed's record keeps its id through import, reload and export; our own
 records get uuid5 ids of their stable `id` column. No Flask here, and nothing from ../shared.
