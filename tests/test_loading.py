@@ -342,3 +342,15 @@ def test_bad_region_row_rejects_that_row_only_and_reports_its_agencies(data_copy
     served = [p for p in by_file["agencies.csv"] if p.value == "south-hills"]
     assert [(p.column, p.action) for p in served] == [("areas", "agency loaded without that area")]
     assert f'area "south-hills" was rejected in regions.csv (line {line})' in str(served[0])
+
+
+def test_quote_closed_in_the_wrong_place_names_the_cause_not_a_shifted_column(data_copy):
+    path = data_copy / "agencies.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[4] = lines[4].replace(",Family Services", ',"Family Services', 1)  # never closed
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    data = load_data(data_copy)
+    assert [(p.line, p.column, p.action) for p in data.problems] == [(5, None, "row skipped")]
+    assert "odd number of quotes" in data.problems[0].reason
+    assert data.rejected_rows == 1
+    assert len(data.agencies) == len(load_data(DEFAULT_DATA).agencies) - 1  # line 6 kept

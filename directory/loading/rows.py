@@ -146,6 +146,9 @@ def _records(
             if not any(field.strip() for field in fields):
                 continue
             rows += 1
+            if consumed == 1 and len(fields) < width and lines[first_line - 1].count('"') % 2:
+                problems.append(_shifted_by_quote(path, first_line))
+                continue
             row = _row(path, first_line, fields, header, problems)
             if row is None:
                 continue
@@ -190,6 +193,19 @@ def _runaway_quote(path: Path, header: list[str], position: int, line: int, cons
         '(a quote inside a value is written "")',
         line,
         header[position] if position < len(header) else None,
+    )
+
+
+def _shifted_by_quote(path: Path, line: int) -> LoadProblem:
+    """A quote opened and closed in the wrong place on one line: its values are shifted, so
+    the column a field parser would name is not the one to fix."""
+    return LoadProblem(
+        path,
+        line,
+        None,
+        "",
+        "the line has an odd number of quotes: a quote is not closed where its value ends, "
+        'so the values after it are in the wrong columns (a quote inside a value is written "")',
     )
 
 
