@@ -77,7 +77,12 @@ def _provenance(directory: Directory) -> Provenance:
 def _line(facts: Provenance) -> str:
     parts = []
     if facts.source:
-        dated = f", last checked {facts.verified_month}" if facts.verified_month else ""
+        if not facts.verified_month:
+            dated = ""
+        elif facts.verified_month in facts.source:  # "..., September 2011": say it isn't newer
+            dated = "; not checked since"
+        else:
+            dated = f", last checked {facts.verified_month}"
         parts.append(f"Agencies, phones and service areas: {facts.source}{dated}.")
     if facts.reconstructed:
         what = _and(facts.reconstructed)

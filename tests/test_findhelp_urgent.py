@@ -170,3 +170,13 @@ def test_check_data_reports_a_bad_urgent_row_with_its_line_and_exits_1(data_copy
     result = CliRunner().invoke(main, ["check-data", "--data", str(data_copy)])
     assert result.exit_code == 1
     assert 'urgent.csv:53: column "signal": "emergency" is not one of crisis' in result.output
+
+
+def test_the_honest_line_says_the_date_once_and_that_it_is_not_newer(bundled_directory):
+    line = data_line(bundled_directory)
+    assert line.count("September 2011") == 1 and "not checked since" in line
+
+
+def test_home_says_what_service_coordination_is_for(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "Service coordination is for people seeking mental health services." in page
