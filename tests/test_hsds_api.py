@@ -362,6 +362,13 @@ def test_ndjson_with_paging_gives_that_page(client):
     assert [json.loads(line) for line in text.splitlines()] == page["contents"]
 
 
+def test_minimal_and_full_together_are_a_400(client):
+    response = client.get("/hsds/services?minimal=true&full=true")
+    assert response.status_code == 400
+    assert '"minimal" and "full"' in response.get_json()["error"]["message"]
+    assert client.get("/hsds/services?minimal=true&full=false").status_code == 200
+
+
 def test_an_unknown_format_is_a_400(client):
     response = client.get("/hsds/services?format=xml")
     assert response.status_code == 400

@@ -96,7 +96,8 @@ PARAMETERS: dict[str, Parameter] = {
         _BOOLEAN,
     ),
     "full_service": Parameter(
-        "true: an organization's services fully nested; false: their one-to-one fields.",
+        "true: an organization fully nested with its services fully nested (on the list "
+        "too, as full=true); false: the services' one-to-one fields.",
         _BOOLEAN,
     ),
     "minimum_age": Parameter(
@@ -204,6 +205,13 @@ class HsdsQuery:
                 "bad_minimum_age",
             )
         day = params.choice(args, "day", list(WEEKDAYS), "")
+        minimal = params.choice(args, "minimal", BOOLEANS, "false") == "true"
+        full = params.choice(args, "full", BOOLEANS, "false") == "true"
+        if minimal and full:
+            raise BadInput(
+                '"minimal" and "full" ask for different shapes of a service; give one.',
+                "bad_minimal",
+            )
         if text.get("proximity") and not text.get("postcode"):
             raise BadInput(
                 '"proximity" is measured from a postcode: add "postcode" (a ZIP code).',
@@ -227,8 +235,8 @@ class HsdsQuery:
             maximum_age=maximum_age,
             day=WEEKDAYS[day] if day else None,
             start_time=params.time_of_day(args, "start_time"),
-            minimal=params.choice(args, "minimal", BOOLEANS, "false") == "true",
-            full=params.choice(args, "full", BOOLEANS, "false") == "true",
+            minimal=minimal,
+            full=full,
             full_service=params.choice(args, "full_service", BOOLEANS, "false") == "true",
             top_only=params.choice(args, "top_only", BOOLEANS, "false") == "true",
         )
