@@ -10,12 +10,14 @@ does not change when a name does.
 from __future__ import annotations
 
 import csv
+import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+log = logging.getLogger(__name__)
+
 IDS_FILE = "hsds_ids.csv"
 IDS_HEADER = ("agency_id", "service_id", "organization_id", "organization_name", "location_id")
-MAX_IDS_BYTES = 64 * 1024 * 1024
 
 FeedIds = Mapping[str, Mapping[str, str]]  # agency id -> column -> feed id
 
@@ -25,7 +27,7 @@ def read_feed_ids(folder: str | Path | None) -> dict[str, dict[str, str]]:
     if folder is None:
         return {}
     path = Path(folder) / IDS_FILE
-    if not path.is_file() or path.stat().st_size > MAX_IDS_BYTES:
+    if not path.is_file():
         return {}
     out: dict[str, dict[str, str]] = {}
     try:
@@ -36,7 +38,8 @@ def read_feed_ids(folder: str | Path | None) -> dict[str, dict[str, str]]:
                     out[agency_id] = {
                         column: (row.get(column) or "").strip() for column in IDS_HEADER[1:]
                     }
-    except (OSError, UnicodeDecodeError, csv.Error):
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        log.warning("%s unreadable (%s); exported with our own ids", IDS_FILE, error)
         return {}
     return out
 

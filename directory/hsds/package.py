@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
 from .schema import NUMBER_FIELDS, TABLES, Tables, csv_value, empty_tables
 
 FEED_FOLDER = "hsds"  # inside a data folder: the imported feed's own tables
-MAX_KEPT_BYTES = 64 * 1024 * 1024  # per kept table; the import refuses larger source files
+
+log = logging.getLogger(__name__)
 
 
 def write_csv_tables(tables: Tables, folder: Path) -> None:
@@ -66,7 +68,8 @@ def read_kept_tables(data_folder: str | Path | None) -> Tables | None:
     """The feed tables an import kept in `data_folder/hsds/`, typed; None when there are none.
 
     Written by our own importer, so a table we cannot read is treated as absent (the export
-    then falls back to rows made from agencies.csv) rather than failing the whole directory.
+    then falls back to rows made from agencies.csv) rather than failing the whole directory;
+    the log says which. No size cap: the import bounded what it read.
     """
     if data_folder is None:
         return None
@@ -76,14 +79,15 @@ def read_kept_tables(data_folder: str | Path | None) -> Tables | None:
     tables = empty_tables()
     for table, (filename, columns) in TABLES.items():
         path = folder / filename
-        if not path.is_file() or path.stat().st_size > MAX_KEPT_BYTES:
+        if not path.is_file():
             continue
         try:
             with path.open(encoding="utf-8", newline="") as file:
                 tables[table] = [
                     _typed(table, row, columns) for row in csv.DictReader(file) if row.get("id")
                 ]
-        except (OSError, UnicodeDecodeError, csv.Error):
+        except (OSError, UnicodeDecodeError, csv.Error) as error:
+            log.warning("kept feed table %s/%s unreadable (%s)", FEED_FOLDER, filename, error)
             tables[table] = []
     return tables
 
