@@ -334,19 +334,33 @@ def test_hsds_31_tables_are_read_and_reported_while_not_kept(tmp_path):
 def test_the_report_counts_problems_by_reason_and_says_imported_with_losses(tmp_path):
     feed = {
         "organizations": [ORG],
-        "services": [service(f"s{n}", f"Example {n}", colour="blue") for n in range(3)]
+        "services": [
+            service(f"s{n}", f"Example {n}", colour="blue", minimum_age=f"age {n}")
+            for n in range(3)
+        ]
         + [service("s0", "Example again")],
     }
     (tmp_path / "feed.json").write_text(json.dumps(feed), encoding="utf-8")
     report = import_hsds(tmp_path / "feed.json", tmp_path / "data")
     totals = {kind: (n, lost) for kind, n, lost in report.totals_by_reason()}
+    # Once per file and column, saying how many records had it.
     assert totals[
-        "service.colour: no HSDS N service column is called 'colour' (N in feed.json); "
-        "values dropped"
-    ] == (1, True)
-    assert any(k.startswith("service.id: duplicate id") for k in totals)
+        "service.colour: no HSDS N service column is called 'colour'; values dropped"
+    ] == (
+        1,
+        True,
+    )
+    assert "3 records" in {p.value for p in report.problems if p.field == "colour"}
+    # One reason, three records: counted together, whatever each value was.
+    assert totals['service.minimum_age: "…" is not a number; value dropped'] == (3, True)
+    assert totals["service.id: duplicate id; record skipped; the first record kept"] == (1, True)
+    assert list(totals)[0] == 'service.minimum_age: "…" is not a number; value dropped'
     assert report.exit_status == 2 and "imported with losses" in report.summary()
-    assert report.to_json()["totals_by_reason"][0]["count"] >= 1
+    assert report.to_json()["totals_by_reason"][0] == {
+        "reason": 'service.minimum_age: "…" is not a number; value dropped',
+        "count": 3,
+        "lost": True,
+    }
     assert report.totals_text().startswith("Totals by reason:")
 
 

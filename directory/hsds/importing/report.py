@@ -41,7 +41,7 @@ class ImportProblem:
         where = f"{self.table}.{self.field}: " if self.table and self.field else ""
         if not where and self.field:
             where = f"{self.field}: "
-        reason = QUOTED.sub('"…"', self.reason)
+        reason = ASIDE.sub("", QUOTED.sub('"…"', self.reason))  # "(first on line 3)" out
         reason = NUMBER.sub("N", reason)
         return f"{where}{reason}; {NUMBER.sub('N', self.action)}"
 
@@ -67,6 +67,7 @@ class ImportProblem:
 
 LOSS = re.compile(r"skipped|dropped|ignored|not used|not kept|cut short|nothing written")
 QUOTED = re.compile(r'"[^"]*"')
+ASIDE = re.compile(r"\s*\([^()]*\)")
 NUMBER = re.compile(r"(?<![A-Za-z_])\d+(?:\.\d+)?(?![A-Za-z_])")
 
 
