@@ -24,15 +24,12 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
+from .zips import package_zips as package_records
+
 KM_PER_DEGREE = 111.0
 RADIUS_KM = 40.0
 COLUMNS = ["zip", "city", "county", "state", "kind", "lat", "lon", "source"]
 SOURCE = f"zipcodes {getattr(zipcodes, '__version__', '3.0.0')} (PyPI)"
-
-
-def package_records() -> list[dict]:
-    """Every ZIP record of the installed zipcodes package (most of a second to load)."""
-    return list(zipcodes.list_all())
 
 
 def zip_point_rows(

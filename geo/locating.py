@@ -22,6 +22,7 @@ from .places import (
     PlaceNotFound,
     normalise_name,
     strip_state,
+    town_elsewhere,
 )
 from .zips import ZipPoint, lookup_package_zip, normalise_zip, zips_in_text
 
@@ -315,7 +316,7 @@ class Locating:
                 found = names.get(" ".join(words[-size:]))
                 if found is not None:
                     return found
-        return None
+        return town_elsewhere(query)  # geo.places: a farther town named with its state
 
     def _locate_online(self, query: str, zip_codes: list[str]) -> Location:
         """Geocode the full address; on any failure, fall back to the offline answer and say so."""

@@ -7,11 +7,12 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from .files import read_csv_rows
 from .states import STATES
-from .zips import normalise_zip
+from .zips import STANDARD, ZipPoint, lookup_record, normalise_zip, package_zips
 
 # Words people abbreviate; both sides of a lookup are rewritten to the long form.
 ABBREVIATIONS = {
@@ -165,6 +166,56 @@ def strip_state(key: str) -> str:
         while len(words) > 1 and words[-1].isdigit():
             words.pop()
     return " ".join(words)
+
+
+# Any word or words naming a state -> its USPS abbreviation ("pennsylvania", "pa", "new york").
+STATE_BY_WORD = {"penn": "PA"} | {
+    word: abbreviation
+    for abbreviation, name in STATES.values()
+    for word in (abbreviation.lower(), normalise_name(name))
+    if abbreviation != "MT" or word != "mt"
+}
+
+
+def town_elsewhere(query: str) -> ZipPoint | None:
+    """A US town named with its state ("Pittsburgh, PA", "Springfield Illinois 62701") from the
+    zipcodes package, at its first standard ZIP's point; None without a state or such a town.
+    The state is needed: many towns share a name."""
+    words = normalise_name(query).split()
+    while words and (words[-1].isdigit() or words[-1] in COUNTRY_WORDS):
+        words.pop()
+    if words[-2:] == ["united", "states"]:
+        del words[-2:]
+    for size in (4, 3, 2, 1):
+        state = STATE_BY_WORD.get(" ".join(words[-size:])) if len(words) > size else None
+        if state is not None:
+            town = words[:-size]
+            break
+    else:
+        return None
+    towns = _package_towns()
+    for start in range(len(town)):  # "12 main street pittsburgh" -> "pittsburgh" last
+        found = towns.get((state, " ".join(town[start:])))
+        if found is not None:
+            return found
+    return None
+
+
+@cache
+def _package_towns() -> dict[tuple[str, str], ZipPoint]:
+    """(state, normalised town) -> the town's first standard ZIP, from the zipcodes package
+    (read once per process, on the first town typed with its state that we don't know)."""
+    towns: dict[tuple[str, str], ZipPoint] = {}
+    for record in sorted(
+        package_zips(), key=lambda r: (r.get("zip_code_type") != STANDARD, r["zip_code"])
+    ):
+        point = lookup_record(record)
+        if point.lat is None or point.lon is None:
+            continue
+        for name in (record.get("city") or "", *(record.get("acceptable_cities") or [])):
+            if name:
+                towns.setdefault((point.state, normalise_name(name)), point)
+    return towns
 
 
 def strip_kind(key: str) -> str:

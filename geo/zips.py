@@ -136,9 +136,20 @@ def lookup_package_zip(code: str) -> ZipPoint | None:
         return None
     if not matches:
         return None
-    record = matches[0]
+    return lookup_record(matches[0])
+
+
+def package_zips() -> list[dict]:
+    """Every ZIP record of the zipcodes package (most of a second to load the first time)."""
+    import zipcodes
+
+    return list(zipcodes.list_all())
+
+
+def lookup_record(record: dict) -> ZipPoint:
+    """A zipcodes package record as a ZipPoint (it draws no shape: it is not the region's)."""
     return ZipPoint(
-        code,
+        record.get("zip_code", ""),
         record.get("city", ""),
         record.get("county", ""),
         record.get("state", ""),

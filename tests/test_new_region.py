@@ -106,6 +106,9 @@ def test_the_feeds_county_is_found_by_zip_town_and_point(san_mateo, text):
         ("94301", "Santa Clara County"),
         ("Palo Alto", "Santa Clara County"),
         ("40.4406,-79.9959", ""),
+        ("Pittsburgh, PA", "Allegheny County, PA"),
+        ("Springfield Illinois", "Sangamon County, IL"),
+        ("100 Main St, Springfield, MA 01103", "Hampden County, MA"),
     ],
 )
 def test_another_county_or_state_is_outside_by_name(san_mateo, text, label):
@@ -113,6 +116,12 @@ def test_another_county_or_state_is_outside_by_name(san_mateo, text, label):
     assert not location["in_area"] and location["areas"] == []
     assert label in location["label"]
     assert "outside San Mateo County, CA" in location["note"], location
+
+
+def test_a_far_town_without_its_state_is_not_guessed(san_mateo):
+    response = client(san_mateo).get("/api/v1/locate", query_string={"q": "Springfield"})
+    assert response.status_code == 400
+    assert "San Mateo County, CA" in json.dumps(response.get_json())
 
 
 def test_match_near_a_zip_returns_the_feeds_services_for_that_place(san_mateo):
