@@ -176,7 +176,10 @@ def test_agency_page_shows_the_feeds_address_hours_languages_and_email(imported)
     assert "Polish (pl)" in page
     assert 'href="mailto:pantry@example.org"' in page and 'href="mailto:sam@example.org"' in page
     assert "the feed&#39;s contact record: Sam Example, Coordinator" in page
-    assert "+44 20 7946 0000 (Hall office)" in page  # the location's phone, not dropped
+    others = page[page.index("Other phone numbers") :]
+    others = others[: others.index("</dd>")]
+    assert "+44 20 7946 0000 (Hall office)" in others  # the location's phone, not dropped
+    assert "412-555-0142" not in others  # already on the Phone line: said once
     assert 'href="https://example.org/pantry"' in page
 
 

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from ..catalog import Directory
-from ..records import Agency
+from ..records import Agency, format_phone
 from .ids import read_feed_ids
 from .package import read_kept_tables
 from .schema import Row, empty_tables
@@ -86,7 +86,7 @@ def agency_details(
     service_id = feed.service_of.get(agency.id)
     if service_id is None:
         return _from_agency(agency)
-    return _from_feed(feed.view, service_id, now or datetime.now(timezone.utc))
+    return _from_feed(feed.view, service_id, now or datetime.now(timezone.utc), agency.phones)
 
 
 def _from_agency(agency: Agency) -> AgencyDetails:
@@ -97,7 +97,9 @@ def _from_agency(agency: Agency) -> AgencyDetails:
     )
 
 
-def _from_feed(view: HsdsView, service_id: str, now: datetime) -> AgencyDetails:
+def _from_feed(
+    view: HsdsView, service_id: str, now: datetime, shown: tuple[str, ...] = ()
+) -> AgencyDetails:
     service = view.by_id["service"][service_id]
     organization = view.get("organization", service.get("organization_id") or "")
     places = view.children("service_at_location", "service_id", service_id)
@@ -140,7 +142,7 @@ def _from_feed(view: HsdsView, service_id: str, now: datetime) -> AgencyDetails:
             link=lambda url: url,
         ),
         emails=_emails(view, service, organization, places),
-        other_phones=_other_phones(view, service_id, places, locations, organization),
+        other_phones=_other_phones(view, service_id, places, locations, organization, shown),
     )
 
 
@@ -198,9 +200,20 @@ def _other_phones(
     places: list[Row],
     locations: list[Row],
     organization: Row | None,
+    shown: tuple[str, ...],
 ) -> tuple[Fact, ...]:
-    """Phones of the service's locations and organisation, and numbers we could not format."""
+    """The feed's phones of the service, its places and its organisation that the page's
+    Phone line (agencies.csv: North American numbers only) does not already show."""
     rows = [
+        (row, "the feed's service phone")
+        for row in view.children("phone", "service_id", service_id)
+    ]
+    rows += [
+        (row, "the feed's service phone")
+        for place in places
+        for row in view.children("phone", "service_at_location_id", place["id"])
+    ]
+    rows += [
         (row, "the feed's location phone")
         for loc in locations
         for row in view.children("phone", "location_id", loc["id"])
@@ -211,32 +224,24 @@ def _other_phones(
             for row in view.children("phone", "organization_id", organization["id"])
             if not row.get("service_id")
         ]
-    own = view.children("phone", "service_id", service_id) + [
-        row
-        for place in places
-        for row in view.children("phone", "service_at_location_id", place["id"])
-    ]
-    rows += [(row, "the feed's service phone") for row in own if not _north_american(row)]
     facts = []
     for row, source in rows:
+        number = str(row.get("number") or "").strip()
+        if not number or _formatted(number) in shown:
+            continue
         extras = [
             f"ext. {row['extension']}" if row.get("extension") else "",
             row.get("description") or "",
         ]
-        text = " ".join([str(row.get("number") or ""), *(f"({e})" for e in extras if e)]).strip()
-        if text:
-            facts.append(Fact(text, source))
+        facts.append(Fact(" ".join([number, *(f"({e})" for e in extras if e)]), source))
     return tuple(dict.fromkeys(facts))
 
 
-def _north_american(row: Row) -> bool:
-    from ..records import format_phone
-
+def _formatted(number: str) -> str | None:
     try:
-        format_phone(str(row.get("number") or ""))
+        return format_phone(number)
     except ValueError:
-        return False
-    return True
+        return None
 
 
 def _unique(values: Iterable[tuple[Any, str]], link) -> tuple[Fact, ...]:
