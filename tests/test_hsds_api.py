@@ -356,6 +356,12 @@ def test_ndjson_gives_every_item_one_a_line(client, path):
     assert lines[: len(page["contents"])] == page["contents"]
 
 
+def test_ndjson_is_streamed_as_made_not_gzipped_whole(client):
+    response = client.get("/hsds/services?format=ndjson", headers={"Accept-Encoding": "gzip"})
+    assert response.is_streamed and "Content-Encoding" not in response.headers
+    assert len(response.get_data(as_text=True).splitlines()) == SERVICES
+
+
 def test_ndjson_with_paging_gives_that_page(client):
     text = client.get("/hsds/services?format=ndjson&per_page=5&page=2").get_data(as_text=True)
     page = client.get("/hsds/services?per_page=5&page=2").get_json()

@@ -237,14 +237,15 @@ def _known(view: HsdsView, table: str, row_id: str, what: str) -> None:
 def _listing(query: HsdsQuery, ids: list[str], item: Callable[[str], dict]) -> Response:
     """One page object (JSON), or newline-delimited JSON items (format=ndjson)."""
     chosen = query.window(ids)
-    if query.ndjson:
-        return Response(_lines(chosen, item), mimetype=NDJSON)
+    if query.ndjson:  # streamed as made: not held whole in memory, so not gzipped or ETagged
+        return Response(_lines(chosen, item), mimetype=NDJSON, direct_passthrough=True)
     return jsonify(query.page_object([item(i) for i in chosen], len(ids)))
 
 
-def _lines(ids: list[str], item: Callable[[str], dict]) -> Iterator[str]:
+def _lines(ids: list[str], item: Callable[[str], dict]) -> Iterator[bytes]:
     for row_id in ids:
-        yield json.dumps(item(row_id), ensure_ascii=False, separators=(",", ":")) + "\n"
+        line = json.dumps(item(row_id), ensure_ascii=False, separators=(",", ":")) + "\n"
+        yield line.encode("utf-8")
 
 
 # -- filters ----------------------------------------------------------------------------------
