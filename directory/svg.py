@@ -86,10 +86,14 @@ class KeyMarker:
     area: MapArea
     x: float
     y: float
+    radius: float
+
+
+KEY_RADIUS = 34.0  # viewBox units: the number inside is about 13 px on a 360 px phone
 
 
 def key_markers(
-    picture: MapPicture, area_ids: Iterable[str], radius: float = 28.0
+    picture: MapPicture, area_ids: Iterable[str], radius: float = KEY_RADIUS
 ) -> tuple[KeyMarker, ...]:
     """Numbered markers for these areas (numbered in the picture's order), each at its label
     point or, when that would cover an earlier marker, at the nearest free spot around it.
@@ -102,7 +106,8 @@ def key_markers(
         spot = _free_spot(area, list(placed.values()), gap, radius, picture)
         placed[area.area_id] = spot
     return tuple(
-        KeyMarker(number, area, *placed[area.area_id]) for number, area in enumerate(areas, 1)
+        KeyMarker(number, area, *placed[area.area_id], radius)
+        for number, area in enumerate(areas, 1)
     )
 
 
@@ -116,7 +121,13 @@ def _free_spot(area: MapArea, taken, gap: float, radius: float, picture: MapPict
     x0, y0 = area.label_x, area.label_y
     if free(x0, y0):
         return x0, y0
-    x_min, y_min, x_max, y_max = area.bounds
+    # A circle may hang over its area's edge (a small area is smaller than the circle).
+    x_min, y_min, x_max, y_max = (
+        area.bounds[0] - radius,
+        area.bounds[1] - radius,
+        area.bounds[2] + radius,
+        area.bounds[3] + radius,
+    )
     for ring in range(1, 7):
         distance = gap * ring * 0.6
         for step in range(12):

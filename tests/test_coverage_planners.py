@@ -110,17 +110,18 @@ def test_map_key_numbers_every_area_with_circles_apart(bundled_directory):
 
     picture = map_picture(bundled_directory.atlas.areas_drawing())
     wanted = [a.area_id for a in picture.areas if a.depth > 0]
-    markers = key_markers(picture, wanted, radius=28)
+    markers = key_markers(picture, wanted)
     assert [m.area.area_id for m in markers] == wanted
     assert [m.number for m in markers] == list(range(1, len(wanted) + 1))
     for m in markers:
         x0, y0, x1, y1 = m.area.bounds
-        assert x0 <= m.x <= x1 and y0 <= m.y <= y1  # inside its own area's box
+        r = m.radius  # the circle touches its own area's box
+        assert x0 - r <= m.x <= x1 + r and y0 - r <= m.y <= y1 + r
     crowded = [
         (a.area.area_id, b.area.area_id)
         for n, a in enumerate(markers)
         for b in markers[n + 1 :]
-        if math.hypot(a.x - b.x, a.y - b.y) < 2 * 28 * 0.95
+        if math.hypot(a.x - b.x, a.y - b.y) < 2 * a.radius * 0.95
     ]
     assert crowded == []  # no circle covers another's number
 
