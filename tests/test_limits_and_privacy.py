@@ -256,3 +256,18 @@ def test_healthz_shows_no_server_paths_and_no_row_values(data_copy, tmp_path):
 
     report = CliRunner().invoke(main, ["check-data", "--data", str(data_copy)]).output
     assert f'unknown kind "{MARKER}kind"' in report and f"{MARKER}town" in report
+
+
+# -- the list CSV goes through the one cell guard ----------------------------------------------
+
+
+@pytest.mark.parametrize("note", ["\u200b=cmd|' /C calc'!A0", "\ufeff+1+1", "\uff1dSUM(A1)", "@x"])
+def test_list_csv_never_starts_a_cell_with_a_formula(client, note):
+    import csv
+    import io
+
+    response = client.get("/list.csv", query_string={"agency.0": "hsao", "note.0": note})
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert "'" + note in cells, rows
+    assert note not in cells
