@@ -310,7 +310,8 @@ def _with_boundaries(
     problems: list[str] = []
     features = read_geojson(path, problems)
     if problems or not features:
-        raise ValueError(f"{path}: {'; '.join(problems) or 'no features'}")
+        reason = "; ".join(p.removesuffix("; file ignored") for p in problems) or "no features"
+        raise ValueError(f"{path} can't be used ({reason}); nothing written")
     shapes = {code: counties.shape(code) for code in region.counties}
     out_features, rows = [], list(region.place_rows)
     known = {normalise_name(r["name"]) for r in rows}
@@ -377,7 +378,8 @@ def _with_region_shapes(region: Region, path: Path) -> Region:
     problems: list[str] = []
     features = read_geojson(path, problems)
     if problems or not features:
-        raise ValueError(f"{path}: {'; '.join(problems) or 'no features'}")
+        reason = "; ".join(p.removesuffix("; file ignored") for p in problems) or "no features"
+        raise ValueError(f"{path} can't be used ({reason}); nothing written")
     ids = {row["id"] for row in region.area_rows}
     unknown = sorted({str((f.get("properties") or {}).get("id")) for f in features} - ids)
     if unknown:

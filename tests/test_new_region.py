@@ -318,6 +318,40 @@ def test_given_boundaries_locate_points_and_names(tmp_path):
     assert shapes[0]["properties"]["source"] == "invented test polygon"
 
 
+def test_unusable_boundary_files_are_refused_and_nothing_is_written(tmp_path):
+    (tmp_path / "broken.geojson").write_text("{not json", encoding="utf-8")
+    out = tmp_path / "region"
+    output = run(
+        "new-region",
+        "--county",
+        "06081",
+        "--out",
+        str(out),
+        "--boundaries",
+        str(tmp_path / "broken.geojson"),
+        code=1,
+    )
+    assert "broken.geojson can't be used" in output and "line 1, column 2" in output
+    square = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}
+    shapes = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": {"id": "atlantis"}, "geometry": square}],
+    }
+    (tmp_path / "shapes.geojson").write_text(json.dumps(shapes), encoding="utf-8")
+    output = run(
+        "new-region",
+        "--county",
+        "06081",
+        "--out",
+        str(out),
+        "--regions",
+        str(tmp_path / "shapes.geojson"),
+        code=1,
+    )
+    assert "unknown area id(s) atlantis" in output and "san-mateo-county-ca" in output
+    assert not out.exists()
+
+
 # -- the bundled region goes through the same code ------------------------------------------
 
 
