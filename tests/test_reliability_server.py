@@ -215,5 +215,6 @@ def test_header_only_and_cut_files_are_refused_by_a_running_server(data_copy, se
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=40)
     text = log.read_text(errors="replace")
+    assert "data version accepted" in text and before["data_version"] in text
     assert "data version refused (1 file(s) unusable)" in text
     assert "Allegheny Children" not in text  # no row values in the log

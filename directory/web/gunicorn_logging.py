@@ -9,9 +9,15 @@ is not a path is replaced by its length.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from gunicorn.glogging import Logger
+
+# The product's own loggers, written carefully (counts, fingerprints, file names; never a
+# person's words or a row's values), go to gunicorn's error log at INFO, so an accepted or
+# refused data version is on record.
+PRODUCT_LOGGERS = ("directory", "geo")
 
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 _URI = re.compile(r"(/[^\s?#&=]*)[?#&=]\S*")
@@ -34,6 +40,14 @@ def scrub(text: str) -> str:
 
 
 class PathOnlyLogger(Logger):
+    def setup(self, cfg):
+        super().setup(cfg)
+        for name in PRODUCT_LOGGERS:
+            product = logging.getLogger(name)
+            product.handlers = list(self.error_log.handlers)
+            product.setLevel(logging.INFO)
+            product.propagate = False
+
     def _scrubbed(self, msg, args):
         try:
             text = str(msg) % args if args else str(msg)
