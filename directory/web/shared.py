@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
@@ -32,12 +33,28 @@ SECURITY_HEADERS = {
 
 
 def init_app(app: Flask) -> None:
+    # Flask 3.1 reads a TRUSTED_HOSTS key of its own (a list); ours is a comma string, already
+    # enforced by GuardedApp around the whole app, so Flask's check is switched off.
+    app.config["TRUSTED_HOSTS"] = None
+
     @app.after_request
     def add_security_headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         # Every worker of a server serves the same accepted version; this says which.
         response.headers["X-Data-Version"] = current_directory().data.fingerprint
+        return response
+
+    @app.after_request
+    def redirect_to_public_url(response):
+        # A redirect werkzeug builds itself (/hsds -> /hsds/) names the request's Host: point
+        # it at PUBLIC_URL instead, so a Host header never chooses where people are sent.
+        location = response.headers.get("Location", "")
+        if location and urlsplit(location).netloc:
+            parts = urlsplit(location)
+            response.headers["Location"] = public_url(
+                parts.path + (f"?{parts.query}" if parts.query else "")
+            )
         return response
 
     @app.template_filter("area_name")
@@ -61,6 +78,18 @@ def init_app(app: Flask) -> None:
         }
 
 
+def public_url(path: str) -> str:
+    """An absolute link to `path` (with its query) for sharing and redirects: PUBLIC_URL when
+    configured, else this request's own scheme and host (which GuardedApp has checked against
+    TRUSTED_HOSTS). Never built from the Host header when PUBLIC_URL is set."""
+    from flask import request
+
+    base = str(current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    if not base:
+        base = request.host_url.rstrip("/")
+    return base + "/" + path.lstrip("/")
+
+
 def referral_count() -> int:
     """Items on the referral list this browser holds (its cookie copy), for the header link."""
     from flask import request
@@ -79,8 +108,6 @@ MAX_HOST_CHARS = 255
 
 def trusted_hosts(settings: Settings) -> frozenset[str]:
     """TRUSTED_HOSTS (comma-separated names), else loopback plus PUBLIC_URL's host."""
-    from urllib.parse import urlsplit
-
     listed = [name.strip() for name in settings.trusted_hosts.split(",")]
     names = {name.lower() for name in listed if name}
     if not names:
