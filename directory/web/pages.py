@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from werkzeug.wrappers import Response as BaseResponse
 
 from geo.places import PlaceNotFound
 
@@ -35,8 +36,6 @@ from .shared import current_directory, public_url
 bp = Blueprint("pages", __name__)
 
 LIST_COOKIE = "referral_list"
-KEPT_COOKIE = "referral_list_kept"  # the list kept when a shared one was opened as new
-KEPT_COOKIE = "referral_list_kept"  # the list kept when a shared one was opened as new
 KEPT_COOKIE = "referral_list_kept"  # the list kept when a shared one was opened as new
 COOKIE_LIMIT = 3800  # bytes: browsers drop cookies over about 4 KB
 
@@ -154,7 +153,7 @@ def _request_list(directory) -> ReferralList:
     return _stored_list(directory)
 
 
-def _set_list_cookie(response: Response, name: str, referrals: ReferralList) -> None:
+def _set_list_cookie(response: BaseResponse, name: str, referrals: ReferralList) -> None:
     value = referrals.query_string()
     if value and len(value) <= COOKIE_LIMIT:
         # A session cookie: it goes when the browser closes, which suits shared computers.
@@ -165,7 +164,9 @@ def _set_list_cookie(response: Response, name: str, referrals: ReferralList) -> 
         response.delete_cookie(name, path="/")
 
 
-def _remember(response: Response, referrals: ReferralList, kept: ReferralList | None = None):
+def _remember(
+    response: BaseResponse, referrals: ReferralList, kept: ReferralList | None = None
+) -> BaseResponse:
     if not _may_store():
         return response
     _set_list_cookie(response, LIST_COOKIE, referrals)
@@ -193,7 +194,7 @@ def _back_url() -> str:
     return back
 
 
-def _choose(directory, choice: str) -> Response:
+def _choose(directory, choice: str) -> BaseResponse:
     """The answer to "this link holds another list": open it as a new list (yours is kept),
     merge it into yours, or leave it."""
     known = directory.agencies_by_id
@@ -258,9 +259,7 @@ def referral_list():
         request.headers.get("Sec-Fetch-Site") == "cross-site"  # the browser hides its list
         or (stored and stored.query_string() != referrals.query_string())
     )
-    share_url = _list_url(referrals).replace(
-        url_for("pages.referral_list"), url_for("pages.referral_list", _external=True), 1
-    )
+    share_url = public_url(_list_url(referrals))  # PUBLIC_URL, never the Host header
     plain = referrals.without_notes()
     response = current_app.make_response(
         render_template(
@@ -300,9 +299,7 @@ def referral_print():
 def referral_csv_download():
     directory = current_directory()
     referrals = ReferralList.from_args(request.args, directory.agencies_by_id)
-    response = Response(
-        referral_csv(referrals, directory).encode("utf-8"), mimetype="text/csv"
-    )
+    response = Response(referral_csv(referrals, directory).encode("utf-8"), mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="referral-list.csv"'
     response.headers["Cache-Control"] = "no-store"
