@@ -54,8 +54,17 @@ def _create_app():
         raise click.ClickException(str(error)) from None
 
 
+class DirectoryGroup(FlaskGroup):
+    """Flask's group (run, shell, routes build the app), whose own commands don't: each loads
+    the directory it needs once, with the settings from DIRECTORY_*, and nothing more."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("with_appcontext", False)
+        return super().command(*args, **kwargs)
+
+
 @click.group(
-    cls=FlaskGroup,
+    cls=DirectoryGroup,
     create_app=_create_app,
     add_default_commands=True,
     add_version_option=False,

@@ -15,12 +15,14 @@ from directory.config import DEFAULT_DATA_DIR
 
 
 def pytest_configure(config):
-    """Tests never write into the checkout's instance/: every index goes to a temporary folder
-    (DIRECTORY_INDEX_DIR, read by the app and the CLI), removed when the run ends."""
-    if "DIRECTORY_INDEX_DIR" not in os.environ:
-        folder = tempfile.mkdtemp(prefix="directory-test-index-")
-        os.environ["DIRECTORY_INDEX_DIR"] = folder
-        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+    """Tests never write into the checkout's instance/: every index and snapshot goes to one
+    temporary folder (DIRECTORY_INDEX_DIR and DIRECTORY_SNAPSHOT_DIR, read by the app, the
+    CLI and Directory.load through Settings), removed when the run ends. Tests that start
+    servers or commands with their own environment give them their own tmp_path folders."""
+    folder = tempfile.mkdtemp(prefix="directory-test-")
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+    os.environ.setdefault("DIRECTORY_INDEX_DIR", os.path.join(folder, "index"))
+    os.environ.setdefault("DIRECTORY_SNAPSHOT_DIR", os.path.join(folder, "snapshots"))
 
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

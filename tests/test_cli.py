@@ -111,3 +111,17 @@ def test_a_refused_option_is_refused_in_the_apis_words(client, command, url):
     assert response.status_code == 400
     message = response.get_json()["error"]["message"]
     assert f"Error: {message}" in result.output
+
+
+def test_a_command_loads_its_directory_without_building_the_app(monkeypatch):
+    """Commands load the directory once, with the DIRECTORY_* settings; building the web app
+    too would load it twice (and, without DIRECTORY_INDEX_DIR, index into instance/)."""
+    import directory
+
+    def no_app(*args, **kwargs):
+        raise AssertionError("a command built the web app")
+
+    monkeypatch.setattr(directory, "create_app", no_app)
+    result = CliRunner().invoke(main, ["search", "rent", "--page-size", "2"])
+    assert result.exit_code == 0, result.output
+    assert "page 1 of" in result.output
