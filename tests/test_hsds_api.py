@@ -445,9 +445,10 @@ def test_day_and_time_leave_out_services_without_schedules(client):
 
 
 def _schedule_view() -> HsdsView:
-    """A small feed: services with hours of their own, at a location, and overnight."""
+    """A small feed: services with hours of their own, at a location, and overnight; one
+    whose weekly hours ended in 2001 and that opens the last Friday of a month."""
     tables = empty_tables()
-    for sid in ("weekdays", "saturday-at-location", "night", "no-hours"):
+    for sid in ("weekdays", "saturday-at-location", "night", "ended-and-monthly"):
         tables["service"].append({"id": sid, "name": sid, "status": "active"})
     tables["location"].append({"id": "hall", "location_type": "physical"})
     tables["service_at_location"].append(
@@ -460,6 +461,9 @@ def _schedule_view() -> HsdsView:
          "opens_at": "10:00:00", "closes_at": "12:00:00"},
         {"id": "s3", "service_id": "night", "freq": "DAILY",
          "opens_at": "22:00-05:00", "closes_at": "06:00-05:00"},
+        {"id": "s4", "service_id": "ended-and-monthly", "freq": "WEEKLY", "byday": "MO,SU",
+         "opens_at": "00:00", "closes_at": "23:59", "valid_to": "2001-12-31"},
+        {"id": "s5", "service_id": "ended-and-monthly", "freq": "MONTHLY", "byday": "-1FR"},
     ]  # fmt: skip
     return HsdsView(tables)
 
@@ -468,6 +472,8 @@ def _schedule_view() -> HsdsView:
     ("args", "expected"),
     [
         ({"day": "monday"}, {"weekdays", "night"}),
+        ({"day": "sunday"}, {"night"}),
+        ({"day": "friday"}, {"weekdays", "night", "ended-and-monthly"}),
         ({"day": "Saturday"}, {"saturday-at-location", "night"}),
         ({"day": "monday", "start_time": "16:59"}, {"weekdays"}),
         ({"day": "monday", "start_time": "17:00"}, set()),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from .. import params
@@ -112,7 +112,8 @@ PARAMETERS: dict[str, Parameter] = {
     ),
     "day": Parameter(
         "Open Referral UK: only services with a schedule (theirs, or their service at a "
-        "location's, or the location's) open on this weekday. Services without schedules "
+        "location's, or the location's) open on this weekday; a monthly day such as 2MO "
+        "counts, a schedule whose valid_to has passed does not. Services without schedules "
         "are left out.",
         {"type": "string", "enum": list(WEEKDAYS)},
     ),
@@ -318,7 +319,8 @@ def filter_services(view: HsdsView, rows: list[Row], query: HsdsQuery) -> list[R
     if query.minimum_age is not None or query.maximum_age is not None:
         rows = [row for row in rows if serves_ages(row, query.minimum_age, query.maximum_age)]
     if query.day is not None or query.start_time is not None:
-        rows = [row for row in rows if is_open(view, row["id"], query.day, query.start_time)]
+        day, at, today = query.day, query.start_time, date.today()
+        rows = [row for row in rows if is_open(view, row["id"], day, at, today)]
     return rows
 
 
@@ -368,10 +370,15 @@ def _number(value: Any) -> float | None:
         return None
 
 
-def is_open(view: HsdsView, service_id: str, day: str | None, at: time | None) -> bool:
-    """A schedule of the service (or of its service at locations, or their locations) is open
-    on `day` (an iCal code) and at wall-clock time `at`; with neither, any schedule will do."""
-    return any(schedule_is_open(row, day, at) for row in service_schedules(view, service_id))
+def is_open(
+    view: HsdsView, service_id: str, day: str | None, at: time | None, today: date | None = None
+) -> bool:
+    """A schedule of the service (or of its service at locations, or their locations), in
+    force `today`, is open on `day` (an iCal code; a monthly 2MO counts as Monday) and at
+    wall-clock time `at`; with neither, any schedule in force will do."""
+    today = today or date.today()
+    rows = service_schedules(view, service_id)
+    return any(schedule_is_open(row, day, at, today) for row in rows)
 
 
 def service_schedules(view: HsdsView, service_id: str) -> list[Row]:
@@ -383,7 +390,11 @@ def service_schedules(view: HsdsView, service_id: str) -> list[Row]:
     return schedules
 
 
-def schedule_is_open(row: Row, day: str | None, at: time | None) -> bool:
+def schedule_is_open(row: Row, day: str | None, at: time | None, today: date) -> bool:
+    """One schedule row is in force today and open on `day` at `at` (either may be None)."""
+    ended = _day(row.get("valid_to"))
+    if ended is not None and ended < today:
+        return False  # a schedule that has ended says nothing about opening now
     if day is not None:
         freq = str(row.get("freq") or "").upper()
         days = {part.strip().upper()[-2:] for part in str(row.get("byday") or "").split(",")}
@@ -397,6 +408,13 @@ def schedule_is_open(row: Row, day: str | None, at: time | None) -> bool:
     if opens <= closes:
         return opens <= at < closes
     return at >= opens or at < closes  # open overnight
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value or "").strip()[:10])
+    except ValueError:
+        return None
 
 
 def _clock(value: Any) -> time | None:
