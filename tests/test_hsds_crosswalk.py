@@ -181,3 +181,13 @@ def test_need_filters_find_services_tagged_with_outside_taxonomies(tmp_path):
 
 def test_the_bundled_crosswalk_file_is_in_the_data_folder():
     assert (Path(DEFAULT_DATA_DIR) / CROSSWALK_FILE).is_file()
+
+
+def test_open_referral_uk_esd_vocabularies_are_one_scheme_a_county_can_map(tmp_path):
+    assert Term("", "Lunch clubs", "esdServiceTypes").scheme == "esd"
+    assert Term("", "Homelessness", "esdNeeds").scheme == "esd"
+    (tmp_path / CROSSWALK_FILE).write_text(
+        "scheme,code,need,note\nesd,Lunch clubs,food,\n", encoding="utf-8"
+    )
+    walk = Crosswalk.build(load_data(DEFAULT_DATA_DIR).needs, tmp_path)
+    assert walk.needs_for(Term("", "Lunch clubs", "esdServiceTypes")) == ("food",)

@@ -436,3 +436,15 @@ def test_hsds_1x_nested_json_keys_map_onto_30_records(tmp_path):
         "service_area": "1 service_area record had no id",
         "service_at_location": "1 service_at_location record had no id",
     }
+
+
+def test_an_open_referral_uk_service_keeps_its_esd_terms_and_eligibility(tmp_path):
+    report = import_hsds(FEEDS / "oruk_service.json", tmp_path / "data")
+    assert report.written and report.exit_status == 0, messages(report)
+    (agency,) = agencies(tmp_path / "data").values()
+    assert agency.address == "1 Example Road, Exampleton, EX1 1AA"
+    assert (agency.eligibility, agency.min_age) == ("older adults", 60)  # from eligibilitys
+    assert "housing" in agency.needs  # esdNeeds "Homelessness" is a word of our housing need
+    assert "Taxonomy terms: Lunch clubs" in agency.notes  # no need of ours: kept as text
+    kept = (tmp_path / "data" / "hsds" / "taxonomy_terms.csv").read_text(encoding="utf-8")
+    assert "oruk-t2,,Lunch clubs,,,esdServiceTypes" in kept  # and as the feed's own term

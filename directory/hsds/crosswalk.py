@@ -45,7 +45,7 @@ ESD = "esd"
 SCHEME_WORDS = (
     (OPEN_ELIGIBILITY, ("open eligibility", "openeligibility")),
     (AIRS, ("airs", "211", "211taxonomy", "211hsis", "inform usa")),
-    (ESD, ("esd", "open referral uk", "openreferraluk", "lga")),
+    (ESD, ("esd", "esdneeds", "esdcircumstances", "esdservicetypes", "open referral uk", "lga")),
 )
 AIRS_CODE = re.compile(r"^[A-Z]{1,2}(?:-\d{4}(?:\.\d{4})?(?:-\d{3})?(?:\.\d{2,3})?)?$")
 

@@ -21,6 +21,7 @@ from ..schema import NUMBER_FIELDS, hsds_id
 from .report import ImportProblem, Problems, Rec, _short
 from .shapes import (
     FOLDED,
+    FOLDED_COLUMNS,
     NESTED_KEYS,
     V31_COLUMNS,
     V31_NUMBERS,
@@ -129,7 +130,7 @@ def flatten(
             if key in ("organization", "program", "location", "service", "unit"):
                 if f"{key}_id" in known_keys(table):
                     rec.values.setdefault(f"{key}_id", value.get("id"))
-            elif key == "taxonomy_term":
+            elif key == "taxonomy_term" or (key == "taxonomy" and table == "attribute"):
                 rec.values.setdefault("taxonomy_term_id", value.get("id"))
             elif key == "taxonomy_detail":
                 rec.values.setdefault("taxonomy_id", value.get("id"))
@@ -183,7 +184,9 @@ class Normaliser:
             for note in notes:
                 self.problems.add(rec, None, "", note, "read as HSDS 3.0")
         allowed = set(columns(rec.table)) | (
-            set(FOLDED[rec.table][1:3]) | {"id"} if rec.table in FOLDED else set()
+            {*FOLDED[rec.table][1:3], *FOLDED_COLUMNS.get(rec.table, {}), "id"}
+            if rec.table in FOLDED
+            else set()
         )
         for key in [k for k in rec.values if k not in allowed]:
             value = rec.values.pop(key)
@@ -256,15 +259,14 @@ class Normaliser:
         return tables
 
     def _fold(self) -> None:
-        """HSDS 1.x eligibility rows -> their service's eligibility_description."""
+        """HSDS 1.x eligibility rows -> their service's eligibility_description (and, from
+        Open Referral UK's, minimum_age and maximum_age when the service has none)."""
         for table, (parent_table, link, column, target) in FOLDED.items():
             parents: dict[str, list[Rec]] = defaultdict(list)
             for rec in self.recs.get(parent_table, []):
                 parents[rec.id].append(rec)
             for rec in self.recs.pop(table, []):
                 text, owner = rec.text(column), rec.text(link)
-                if not text:
-                    continue
                 if owner not in parents:
                     self.problems.add(
                         rec, link, owner, f"matches no {parent_table} record", "record skipped"
@@ -272,8 +274,20 @@ class Normaliser:
                     continue
                 for parent in parents[owner]:
                     current = parent.text(target)
-                    if text not in current:
+                    if text and text not in current:
                         parent.values[target] = f"{current}\n{text}".strip()
+                    for column, into in FOLDED_COLUMNS.get(table, {}).items():
+                        value = rec.text(column)
+                        if value and not parent.text(into):
+                            parent.values[into] = value
+                        elif value and parent.text(into) != value:
+                            self.problems.add(
+                                rec,
+                                column,
+                                value,
+                                f"the {parent_table} already has {into} {parent.text(into)}",
+                                "value dropped",
+                            )
 
 
 def merge_duplicates(recs: list[Rec], problems: Problems) -> list[Rec]:

@@ -56,6 +56,11 @@ LEGACY_TABLES: dict[str, str] = {
 FOLDED: dict[str, tuple[str, str, str, str]] = {
     "eligibility": ("service", "service_id", "eligibility", "eligibility_description"),
 }
+# Other columns of a folded row -> the parent's column, filled when the parent has none
+# (Open Referral UK's eligibilitys carry minimum_age and maximum_age).
+FOLDED_COLUMNS: dict[str, dict[str, str]] = {
+    "eligibility": {"minimum_age": "minimum_age", "maximum_age": "maximum_age"},
+}
 # Per legacy table: old column -> 3.0 column.
 LEGACY_COLUMNS: dict[str, dict[str, str]] = {
     "organization": {"url": "website"},
@@ -90,7 +95,10 @@ EXTRA_NESTED: dict[str, str] = {
     "services_at_location": "services_at_location",
     "service_area": "service_area",
     "eligibility": "eligibility",
+    "eligibilitys": "eligibility",  # Open Referral UK's plurals
     "service_taxonomy": "service_taxonomy",
+    "service_taxonomys": "service_taxonomy",
+    "taxonomy": "taxonomy_1x",  # a 1.x / Open Referral UK term, under service_taxonomy
     "accessibility_for_disabilities": "accessibility_for_disabilities",
     "capacities": "service_capacity",
     "unit": "unit",
@@ -303,7 +311,11 @@ def known_keys(table: str) -> frozenset[str]:
     found = _KNOWN.get(table)
     if found is None:
         v30 = _v30(table)
-        base = FOLDED[table][1:3] if table in FOLDED else columns(v30)
+        base = (
+            (*FOLDED[table][1:3], *FOLDED_COLUMNS.get(table, {}))
+            if table in FOLDED
+            else columns(v30)
+        )
         found = frozenset(
             {*base, *V31_COLUMNS.get(v30, ()), "attributes", "metadata"}
             | {key for key in NESTED_KEYS if _parent(key, v30)}
@@ -352,6 +364,8 @@ def _parent(key: str, table: str) -> bool:
             return FOLDED[child][0] == table
         if child == "service_taxonomy":
             return table == "service"
+        if child == "taxonomy_1x":
+            return table == "attribute"
         return f"{table}_id" in columns(_v30(child))
     return (table, key) in {
         ("service", "organization"),
