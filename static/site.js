@@ -105,6 +105,11 @@
       }).then(function (response) {
         return response.ok ? response.json() : Promise.reject(response.status);
       }).then(function (body) {
+        if (!body.added) {
+          announce("Not added: a referral list holds at most " + body.limit +
+            " items. Remove one from the list first.");
+          return;
+        }
         var note = document.createElement("p");
         note.className = "on-list no-print";
         var link = document.createElement("a");

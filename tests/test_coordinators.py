@@ -172,7 +172,12 @@ def test_add_in_place_answers_json_and_stores_the_list(client):
     client.get("/list", query_string={"agency.0": "family-links"})
     answer = client.get("/list", query_string={"add": "pa-211", "reply": "json"})
     assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
-    assert answer.get_json() == {"count": 2, "list": "agency.0=family-links&agency.1=pa-211"}
+    assert answer.get_json() == {
+        "count": 2,
+        "list": "agency.0=family-links&agency.1=pa-211",
+        "added": True,
+        "limit": 40,
+    }
     assert _cookies(answer)["referral_list"] == "agency.0=family-links&agency.1=pa-211"
 
 
@@ -295,3 +300,10 @@ def test_cli_coverage_scope_and_by():
     assert city and any(a["flag"] == "gap" for a in city)
     bad = runner.invoke(main, ["coverage", "--need", "flying"])
     assert bad.exit_code != 0 and 'Unknown need "flying"' in bad.output
+
+
+def test_add_in_place_to_a_full_list_says_it_was_not_added(client):
+    full = "&".join(f"who.{n}=Neighbour+{n}" for n in range(40))  # 40 own supports
+    client.get(f"/list?{full}")
+    body = client.get("/list", query_string={"add": "pa-211", "reply": "json"}).get_json()
+    assert body["added"] is False and body["count"] == 40

@@ -26,7 +26,7 @@ from ..findhelp import find_help
 from ..forms import FindHelpForm
 from ..matching import MatchQuery
 from ..provenance import data_line, provenance
-from ..referrals import ReferralList
+from ..referrals import MAX_ITEMS, ReferralList
 from ..screening import ADMINISTRATIVE_WHY, BLENDED_WHY, DECIDED_BY, QUESTIONS
 from ..serialise import coverage_geojson, referral_csv
 from ..svg import key_markers, map_picture, view_box_around
@@ -236,7 +236,13 @@ def referral_list():
         referrals, changed = referrals.apply(operation), True
     if changed:
         if request.args.get("reply") == "json":  # site.js adding in place
-            body = {"count": len(referrals), "list": referrals.query_string()}
+            on_list = all(agency_id in referrals.agency_ids() for agency_id in added)
+            body = {
+                "count": len(referrals),
+                "list": referrals.query_string(),
+                "added": bool(added) and on_list,  # false: unknown, or the list is full
+                "limit": MAX_ITEMS,
+            }
             response = jsonify(body)
             response.headers["Cache-Control"] = "no-store"
             return _remember(response, referrals)
