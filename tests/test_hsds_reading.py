@@ -448,3 +448,31 @@ def test_an_open_referral_uk_service_keeps_its_esd_terms_and_eligibility(tmp_pat
     assert "Taxonomy terms: Lunch clubs" in agency.notes  # no need of ours: kept as text
     kept = (tmp_path / "data" / "hsds" / "taxonomy_terms.csv").read_text(encoding="utf-8")
     assert "oruk-t2,,Lunch clubs,,,esdServiceTypes" in kept  # and as the feed's own term
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_cut_or_corrupted_feeds_are_reported_never_raised(tmp_path, seed):
+    import random
+
+    rng = random.Random(seed)
+    whole = (FEEDS / "v1_api.json").read_bytes()
+    lines = (FEEDS / "feed.ndjson").read_bytes()
+    services = (FEEDS / "v1_csv" / "services.csv").read_bytes()
+    cases = []
+    for _ in range(3):
+        cut = rng.randrange(1, len(whole))
+        cases.append(("feed.json", whole[:cut]))
+        flipped = bytearray(whole)
+        flipped[rng.randrange(len(whole))] = rng.choice(b'{}[]",:\\\x00\xff')
+        cases.append(("feed.json", bytes(flipped)))
+        cases.append(("feed.ndjson", lines[: rng.randrange(1, len(lines))]))
+    cases.append(("services.csv", services[: rng.randrange(1, len(services))]))
+    for number, (name, content) in enumerate(cases):
+        folder = tmp_path / f"case{number}"
+        folder.mkdir()
+        if name == "services.csv":
+            shutil.copytree(FEEDS / "v1_csv", folder, dirs_exist_ok=True)
+        (folder / name).write_bytes(content)
+        report = import_hsds(folder, tmp_path / f"out{number}")
+        assert report.written or report.has_fatal_problem, (name, messages(report))
+        assert report.exit_status in (0, 1, 2)
