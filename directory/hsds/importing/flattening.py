@@ -79,7 +79,14 @@ def flatten(
     values: dict[str, Any] = {}
     nested: list[tuple[str, Any]] = []
     for key, value in obj.items():
-        if key in NESTED_KEYS and key in own and value is not None and key not in plain:
+        if (
+            key in NESTED_KEYS
+            and key in own
+            and value is not None
+            and key not in plain
+            # a 3.0 column with a plain value ("taxonomy": "Open Eligibility" on a term)
+            and (isinstance(value, (list, dict)) or key not in columns(table))
+        ):
             if isinstance(value, (list, dict)):
                 nested.append((key, value))
             else:
