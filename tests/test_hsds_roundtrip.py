@@ -294,3 +294,28 @@ def test_edits_to_an_imported_folder_are_not_shadowed_by_what_the_import_kept(
     assert verified["replacement_value"] == "2024-05-06"
     # Ids stay the ones our first export gave: uuid5 of the agency id, through every step.
     assert service in {row["id"] for row in read_csv(out / "services.csv")}
+
+
+def test_a_change_only_the_kept_tables_hold_is_a_new_data_version(tmp_path):
+    import copy
+
+    import hsds_feed
+
+    from directory.loading import fingerprint
+
+    report = import_hsds(write_feed_csv(tmp_path / "feed"), tmp_path / "data")
+    assert report.written
+    before = fingerprint(tmp_path / "data")
+    agencies_before = (tmp_path / "data" / "agencies.csv").read_bytes()
+    feed = copy.deepcopy(hsds_feed.FEED)
+    feed["phone"][1]["number"] = "+44 20 7946 0999"  # the hall's phone, in no agency column
+    original, hsds_feed.FEED = hsds_feed.FEED, feed
+    try:
+        write_feed_csv(tmp_path / "v2" / "feed")  # same folder name: same source lines
+    finally:
+        hsds_feed.FEED = original
+    assert import_hsds(tmp_path / "v2" / "feed", tmp_path / "data").written
+    assert (tmp_path / "data" / "agencies.csv").read_bytes() == agencies_before
+    assert fingerprint(tmp_path / "data") != before  # so servers reload and snapshots differ
+    manifest = json.loads((tmp_path / "data" / "hsds_package.json").read_text(encoding="utf-8"))
+    assert manifest["files"]["phones.csv"]["rows"] == len(hsds_feed.FEED["phone"])

@@ -8,14 +8,19 @@ back with `read_kept_tables`, so what a feed said leaves the directory as it cam
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import logging
 from pathlib import Path
 from typing import Any
 
-from .schema import NUMBER_FIELDS, TABLES, Tables, csv_value, empty_tables
+from .schema import HSDS_VERSION, NUMBER_FIELDS, TABLES, Tables, csv_value, empty_tables
 
 FEED_FOLDER = "hsds"  # inside a data folder: the imported feed's own tables
+# Beside it, at the top of the data folder: each kept file's digest and row count. The data
+# folder's fingerprint (and its snapshots) cover top-level files only, so this is what makes
+# a change to the kept tables alone (a location's phone) a new data version.
+FEED_MANIFEST = "hsds_package.json"
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +36,23 @@ def write_csv_tables(tables: Tables, folder: Path) -> None:
                 writer.writerow([csv_value(row.get(column)) for column in columns])
     (folder / "datapackage.json").write_text(
         json.dumps(datapackage_descriptor(), indent=2) + "\n", encoding="utf-8"
+    )
+
+
+def write_kept_tables(tables: Tables, data_folder: Path) -> None:
+    """A feed's own records as `data_folder/hsds/` plus the manifest `FEED_MANIFEST`."""
+    folder = data_folder / FEED_FOLDER
+    write_csv_tables(tables, folder)
+    files = {}
+    for path in sorted(folder.iterdir()):
+        table = next((t for t, (name, _) in TABLES.items() if name == path.name), None)
+        files[path.name] = {
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "rows": len(tables.get(table, ())) if table else None,
+        }
+    manifest = {"folder": FEED_FOLDER, "hsds_version": HSDS_VERSION, "files": files}
+    (data_folder / FEED_MANIFEST).write_text(
+        json.dumps(manifest, indent=1) + "\n", encoding="utf-8"
     )
 
 

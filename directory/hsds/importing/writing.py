@@ -10,7 +10,7 @@ from pathlib import Path
 from ...loading import AGENCY_HEADER, DATA_FILES, NEED_COLUMNS, REGION_COLUMNS, load_data
 from ..export import write_folder
 from ..ids import IDS_FILE, write_feed_ids
-from ..package import FEED_FOLDER, write_csv_tables
+from ..package import FEED_FOLDER, FEED_MANIFEST, write_kept_tables
 from .converting import Converted
 from .report import Fatal
 
@@ -22,7 +22,8 @@ def write_data_folder(converted: Converted, out_dir: Path) -> tuple[int, int, in
     """Write the data folder beside out_dir, load it back, and swap it in only if clean.
 
     Besides the three directory files: `hsds/`, the feed's own records as an HSDS 3.0 CSV
-    package (ids included), and `hsds_ids.csv`, which agency came from which feed service.
+    package (ids included) with its manifest `hsds_package.json`, and `hsds_ids.csv`, which
+    agency came from which feed service.
     """
     counts: list[int] = []
 
@@ -30,7 +31,7 @@ def write_data_folder(converted: Converted, out_dir: Path) -> tuple[int, int, in
         _write_csv(folder / "needs.csv", NEED_HEADER, converted.needs)
         _write_csv(folder / "regions.csv", REGION_HEADER, converted.areas)
         _write_csv(folder / "agencies.csv", AGENCY_HEADER, converted.agencies)
-        write_csv_tables(converted.kept, folder / FEED_FOLDER)
+        write_kept_tables(converted.kept, folder)
         write_feed_ids(folder / IDS_FILE, converted.feed_ids)
         if converted.extents:
             features = [
@@ -60,7 +61,7 @@ def write_data_folder(converted: Converted, out_dir: Path) -> tuple[int, int, in
         counts.extend((len(data.agencies), len(data.areas), len(data.needs)))
 
     try:
-        ours = {*DATA_FILES, FEED_FOLDER, IDS_FILE}  # replaced whole by a new import
+        ours = {*DATA_FILES, FEED_FOLDER, FEED_MANIFEST, IDS_FILE}  # replaced by a new import
         write_folder(out_dir, fill, ours, keep_others=True)
     except (FileExistsError, OSError) as error:
         raise Fatal.about(out_dir, str(error)) from None
