@@ -16,7 +16,7 @@ from .config import Settings, SettingsError, data_folder
 from .coverage import By, Scope
 from .params import enum_values
 from .records import AgeGroup, Kind, Level
-from .region_cli import county_option, describe_region, new_region_command
+from .region_cli import describe_region, new_region_command, region_inputs, region_options
 from .search_engine import SORTS
 
 
@@ -466,7 +466,7 @@ def export_hsds_command(out_dir: str, format_: str) -> None:
     show_default=True,
     help="Name of the whole-region area, for feeds without our area tree.",
 )
-@county_option(help="County FIPS code of the region (repeatable); default: from the addresses.")
+@region_options
 @click.option(
     "--max-file-mb",
     default=32,
@@ -476,7 +476,7 @@ def export_hsds_command(out_dir: str, format_: str) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def import_hsds_command(
-    src: str, out_dir: str, region_name: str, counties: tuple, max_file_mb: int, as_json: bool
+    src: str, out_dir: str, region_name: str, max_file_mb: int, as_json: bool
 ) -> None:
     """Convert an HSDS dataset (CSV package folder or JSON) into a data folder.
 
@@ -486,7 +486,7 @@ def import_hsds_command(
     from .hsds import import_hsds
 
     report = import_hsds(
-        src, out_dir, region_name=region_name, max_file_bytes=max_file_mb << 20, counties=counties
+        src, out_dir, region_name=region_name, max_file_bytes=max_file_mb << 20, **region_inputs()
     )
     if as_json:
         emit_json(report.to_json())

@@ -12,7 +12,13 @@ import click
 
 from .region_import import describe_region
 
-__all__ = ["county_option", "describe_region", "new_region_command"]
+__all__ = [
+    "county_option",
+    "describe_region",
+    "new_region_command",
+    "region_inputs",
+    "region_options",
+]
 
 
 def _county_codes(ctx: click.Context, param: click.Parameter, values: tuple) -> tuple:
@@ -33,6 +39,46 @@ def county_option(required: bool = False, **kwargs: Any):
     return click.option(
         "--county", "counties", multiple=True, required=required, callback=_county_codes, **kwargs
     )
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    ctx.meta[f"directory.region.{param.name}"] = value
+    return value
+
+
+def region_options(command: Any) -> Any:
+    """import-hsds's --county, --boundaries and --regions; read them with region_inputs()."""
+    files = {"type": click.Path(exists=True, dir_okay=False), "expose_value": False}
+    command = click.option(
+        "--regions",
+        "region_shapes",
+        callback=_remember,
+        help='Shapes of the feed\'s areas (GeoJSON features with an "id" property).',
+        **files,
+    )(command)
+    command = click.option(
+        "--boundaries",
+        callback=_remember,
+        help="Municipality or neighbourhood polygons (GeoJSON) to locate points and names by.",
+        **files,
+    )(command)
+    return click.option(
+        "--county",
+        "counties",
+        multiple=True,
+        expose_value=False,
+        callback=lambda ctx, param, value: _remember(ctx, param, _county_codes(ctx, param, value)),
+        help="County FIPS code of the region (repeatable); default: from the feed's addresses.",
+    )(command)
+
+
+def region_inputs() -> dict[str, Any]:
+    """The region options of the running command, as import_hsds's keyword arguments."""
+    meta = click.get_current_context().meta
+    names = ("counties", "boundaries", "region_shapes")
+    return {name: meta.get(f"directory.region.{name}") or None for name in names} | {
+        "counties": meta.get("directory.region.counties") or ()
+    }
 
 
 @click.command("new-region")

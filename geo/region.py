@@ -129,11 +129,13 @@ def plan_region(
     counties: CountyFile | None = None,
     records: Sequence[Mapping] | None = None,
     root_id: str | None = None,
+    county_areas: bool = True,
     boundaries: Path | None = None,
     region_shapes: Path | None = None,
 ) -> Region:
     """The geography of a region made of these counties (raises UnknownCounty for a bad code,
-    ValueError for an unusable boundaries file)."""
+    ValueError for an unusable boundaries file). Several counties get an area each under the
+    root, unless `county_areas` is false (an import: one root holding every ZIP)."""
     counties = counties or CountyFile.default()
     codes = tuple(dict.fromkeys(counties.check(code) for code in codes))
     if not codes:
@@ -142,7 +144,7 @@ def plan_region(
     labels = {code: counties.label(code) for code in codes}
     name = (name or "").strip() or region_name(counties, codes)
     root = root_id or slug(name)
-    single = len(codes) == 1
+    single = len(codes) == 1 or not county_areas  # one root area holding every ZIP
     county_area = {code: root if single else slug(labels[code]) for code in codes}
     membership = zip_counties(records, counties, codes)
     by_zip = {r["zip_code"]: r for r in records}
@@ -184,7 +186,7 @@ def _area_rows(name, root, codes, labels, county_area, zips, single) -> list[dic
             "id": root,
             "name": name,
             "parent": "",
-            "zips": ";".join(zips[codes[0]]) if single else "",
+            "zips": ";".join(sorted({z for c in codes for z in zips[c]})) if single else "",
             "straddling_zips": "",
             "source": source,
             "notes": "The whole region. Its ZIP codes are those the zipcodes package files under "

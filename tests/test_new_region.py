@@ -170,6 +170,55 @@ def test_the_commands_answer_as_the_site_does(san_mateo):
     assert page.status_code == 200 and b"Sample Coastside Food Pantry" in page.data
 
 
+def test_import_takes_boundaries_and_area_shapes(tmp_path):
+    square = [[-122.30, 37.50], [-122.26, 37.50], [-122.26, 37.53], [-122.30, 37.53]]
+    town = {
+        "type": "Feature",
+        "properties": {"name": "Sample Heights", "source": "invented test polygon"},
+        "geometry": {"type": "Polygon", "coordinates": [[*square, square[0]]]},
+    }
+    coast = [[-122.53, 37.40], [-122.40, 37.40], [-122.40, 37.50], [-122.53, 37.50]]
+    shapes = [
+        {
+            "type": "Feature",
+            "properties": {"id": "half-moon-bay-and-pacifica"},
+            "geometry": {"type": "Polygon", "coordinates": [[*coast, coast[0]]]},
+        },
+        {"type": "Feature", "properties": {"id": "atlantis"}, "geometry": town["geometry"]},
+    ]
+    (tmp_path / "towns.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": [town]})
+    )
+    (tmp_path / "areas.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": shapes})
+    )
+    out = tmp_path / "data"
+    output = run(
+        "import-hsds",
+        str(SAN_MATEO_FEED),
+        "--out",
+        str(out),
+        "--boundaries",
+        str(tmp_path / "towns.geojson"),
+        "--regions",
+        str(tmp_path / "areas.geojson"),
+        code=2,
+    )
+    assert 'unknown area id "atlantis"' in output  # a loss: exit 2
+    assert "0 rows rejected" in run("check-data", "--data", str(out))
+    inside = locate(out, "37.515,-122.28")
+    assert inside["in_area"] and "half-moon-bay-and-pacifica" not in inside["areas"]
+    assert locate(out, "Sample Heights")["in_area"]
+    coast_point = locate(out, "37.45,-122.45")
+    assert "half-moon-bay-and-pacifica" in coast_point["areas"]
+    features = json.loads((out / "places.geojson").read_text(encoding="utf-8"))["features"]
+    assert features[0]["properties"]["source"] == "invented test polygon"
+    assert "derived" in features[0]["properties"]["membership"]
+    regions = json.loads((out / "regions.geojson").read_text(encoding="utf-8"))["features"]
+    given = [f for f in regions if f["properties"]["id"] == "half-moon-bay-and-pacifica"]
+    assert given[0]["properties"]["source"] == "areas.geojson, given to import-hsds"
+
+
 # -- a feed with no addresses ---------------------------------------------------------------
 
 

@@ -35,13 +35,16 @@ def import_hsds(
     max_file_bytes: int = MAX_FILE_BYTES,
     vocabulary: str | Path | None = None,
     counties: Sequence[str] = (),
+    boundaries: str | Path | None = None,
+    region_shapes: str | Path | None = None,
 ) -> ImportReport:
     """Convert an HSDS dataset into a data folder at out_dir, all or nothing.
 
     `region_name` names the root service area made for datasets that don't carry our area
     tree; `vocabulary` is a data folder whose needs.csv is used when the dataset has no need
     taxonomy of ours (default: the bundled data); `counties` (FIPS codes) gives the region's
-    counties, else they are derived from the feed's addresses (importing.region).
+    counties, else they are derived from the feed's addresses; `boundaries` and `region_shapes`
+    are optional GeoJSON files of places and of the feed's areas (importing.region).
     """
     src, out_dir = Path(src), Path(out_dir)
     problems = Problems()
@@ -49,7 +52,7 @@ def import_hsds(
         tables = read_source(src, problems, max_file_bytes)
         converted = Converter(tables, problems, src, region_name, vocabulary).convert()
         counts = write_data_folder(converted, out_dir)
-        place_region(out_dir, src, counties, problems)  # the feed's counties, ZIPs, towns
+        place_region(out_dir, src, counties, problems, boundaries, region_shapes)  # issue 15
     except Fatal as stop:
         problems.append(stop.problem)
         return ImportReport(src, out_dir, written=False, problems=tuple(problems))

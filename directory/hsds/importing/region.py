@@ -11,6 +11,7 @@ and gives locations without coordinates their ZIP's centroid. Every derived valu
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import tempfile
 from collections import Counter
@@ -69,11 +70,17 @@ def check_folder(folder: Path) -> None:
 
 
 def place_region(
-    out_dir: Path, src: Path, counties: Sequence[str], problems: list[ImportProblem]
+    out_dir: Path,
+    src: Path,
+    counties: Sequence[str],
+    problems: list[ImportProblem],
+    boundaries: str | Path | None = None,
+    region_shapes: str | Path | None = None,
 ) -> Region | None:
     """Give an imported folder its region (see the module's docstring); problems are appended.
     A feed that carries our own area tree (its areas list ZIPs) is left as it is unless
-    counties are given."""
+    counties are given. `boundaries` (municipality or neighbourhood polygons) and
+    `region_shapes` (shapes of the feed's areas, by area id) are optional GeoJSON files."""
     out_dir = Path(out_dir)
     areas = _read(out_dir / "regions.csv")
     agencies = _read(out_dir / "agencies.csv")
@@ -106,9 +113,12 @@ def place_region(
     if root is None:
         return None
     given_name = root["name"] if root["name"] != DEFAULT_IMPORT_NAME else None
-    region = plan_region(
-        codes, given_name, counties=county_file, records=records, root_id=root["id"]
-    )
+    plan = {"counties": county_file, "records": records, "root_id": root["id"]}
+    try:
+        region = plan_region(codes, given_name, county_areas=False, boundaries=boundaries, **plan)
+    except ValueError as error:  # an unusable boundaries file: import without it, and say so
+        problems.append(_problem(src, f"--boundaries: {error}", "boundaries not used"))
+        region = plan_region(codes, given_name, county_areas=False, **plan)
     region_zips = set(region.all_zips)
     root["name"] = region.name
     root["zips"] = ";".join(region.all_zips)
@@ -118,7 +128,10 @@ def place_region(
         "Its ZIP codes are derived: those the zipcodes package files under "
         + ("this county." if len(codes) == 1 else "these counties."),
     )
-    extents = _extents(out_dir / "regions.geojson")
+    given_shapes = _given_shapes(region_shapes, areas, src, problems)
+    extents = _extents(out_dir / "regions.geojson") | {
+        area_id: shape(feature["geometry"]) for area_id, feature in given_shapes.items()
+    }
     for row in areas:
         if row is not root and not row.get("zips"):
             if not _area_zips(row, region, region_zips, extents, by_zip):
@@ -140,6 +153,11 @@ def place_region(
         write_rows(folder / "places.csv", PLACE_COLUMNS, _place_areas(region.place_rows, areas))
         write_rows(folder / "regions.csv", REGION_HEADER, areas)
         write_rows(folder / "agencies.csv", AGENCY_HEADER, agencies)
+        if region.place_shapes is not None:
+            placed = _shape_areas(region.place_shapes, areas, by_zip)
+            (folder / "places.geojson").write_text(json.dumps(placed) + "\n", encoding="utf-8")
+        if given_shapes:
+            _merge_shapes(folder / "regions.geojson", given_shapes)
         check_folder(folder)
 
     try:
@@ -148,6 +166,84 @@ def place_region(
         problems.append(_problem(src, f"the region could not be added ({error})", FLAG_HINT))
         return None
     return region
+
+
+def _given_shapes(
+    path: str | Path | None,
+    areas: list[dict[str, str]],
+    src: Path,
+    problems: list[ImportProblem],
+) -> dict[str, dict]:
+    """Features of a --regions file by area id; unknown ids and broken shapes are reported."""
+    if path is None:
+        return {}
+    path = Path(path)
+    found: list[str] = []
+    features = read_geojson(path, found) or []
+    for problem in found:
+        problems.append(_problem(src, f"--regions: {problem}", "area shapes not used"))
+    ids = {row["id"] for row in areas}
+    given: dict[str, dict] = {}
+    for number, feature in enumerate(features, start=1):
+        props = feature.get("properties") or {}
+        area_id = str(props.get("id") or "")
+        try:
+            geom = shape(feature["geometry"])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            geom = None
+        if area_id not in ids or geom is None or geom.is_empty:
+            reason = f'unknown area id "{area_id}"' if area_id not in ids else "no usable shape"
+            problems.append(
+                _problem(
+                    src,
+                    f"--regions {path.name} feature {number}: {reason} (this feed's areas: "
+                    + ", ".join(sorted(ids))
+                    + ")",
+                    "feature not used",
+                )
+            )
+            continue
+        props = {**props, "source": props.get("source") or f"{path.name}, given to import-hsds"}
+        given[area_id] = {**feature, "properties": props}
+    return given
+
+
+def _merge_shapes(path: Path, given: Mapping[str, dict]) -> None:
+    """regions.geojson with the given shapes in place of the feed's extents for those areas."""
+    kept = [
+        f
+        for f in read_geojson(path, []) or []
+        if str((f.get("properties") or {}).get("id") or "") not in given
+    ]
+    collection = {"type": "FeatureCollection", "features": [*kept, *given.values()]}
+    path.write_text(json.dumps(collection) + "\n", encoding="utf-8")
+
+
+def _shape_areas(
+    collection: Mapping, areas: list[dict[str, str]], by_zip: Mapping[str, Mapping]
+) -> dict:
+    """Boundary polygons in the service areas that hold all the ZIPs whose centroid they hold
+    (the same rule as towns), else in the root; each says how, in `membership`."""
+    root = next(row["id"] for row in areas if not row.get("parent"))
+    zips = {row["id"]: set(filter(None, row["zips"].split(";"))) for row in areas}
+    features = []
+    for feature in collection["features"]:
+        geom = shape(feature["geometry"])
+        own = {
+            z
+            for z in zips[root]
+            if (point := _zip_point(by_zip, z)) is not None and geom.covers(point)
+        }
+        holding = [a for a, codes in zips.items() if a != root and own and own <= codes]
+        props = dict(feature["properties"])
+        props["areas"] = ";".join(holding) or root
+        props["membership"] = (
+            "In the service areas that list every ZIP code whose centroid it holds ("
+            + (", ".join(sorted(own)) or "none")
+            + "); derived."
+        )
+        features.append({**feature, "properties": props})
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _rewrite(out_dir: Path, fill) -> None:
