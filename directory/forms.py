@@ -6,7 +6,6 @@ used; the domain parsers (`MatchQuery.from_args`) decide what they mean. Pure: n
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .screening import QUESTIONS
@@ -88,11 +87,3 @@ class FindHelpForm:
 
     def without_need(self, code: str) -> dict[str, object]:
         return self.params(need=[n for n in self.needs if n != code])
-
-
-def label_list(labels: Iterable[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    items = list(labels)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]

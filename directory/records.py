@@ -105,14 +105,6 @@ class Agency:
     def has_point(self) -> bool:
         return self.latitude is not None and self.longitude is not None
 
-    def serves_age(self, age: int | None) -> bool:
-        """True when an exact age (if given) is inside the agency's optional age limits."""
-        if age is None:
-            return True
-        if self.min_age is not None and age < self.min_age:
-            return False
-        return self.max_age is None or age <= self.max_age
-
 
 @dataclass(frozen=True, slots=True)
 class LoadProblem:

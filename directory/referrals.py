@@ -38,10 +38,6 @@ class ReferralItem:
     phone: str = ""  # as typed by the coordinator
     note: str = ""
 
-    @property
-    def is_own_support(self) -> bool:
-        return not self.agency_id
-
     def params(self, position: int) -> list[tuple[str, str]]:
         if self.agency_id:
             pairs = [("agency", self.agency_id)]

@@ -7,7 +7,7 @@ shape and source, distances, the municipality and neighbourhood polygons, GeoJSO
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -196,17 +196,6 @@ class Atlas(Locating):
             tree.parent,
             tree.depth,
             tree.order,
-        )
-
-    def areas_svg(
-        self,
-        highlight: Iterable[str] | None = None,
-        area_ids: Iterable[str] | None = None,
-        title: str | None = None,
-    ) -> str:
-        """An <svg> with one <path data-area-id=...> per area; `highlight` marks a service area."""
-        return self.areas_drawing().svg(
-            highlight or (), area_ids, title or f"Service areas in {self.region_name}"
         )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from html import escape
 
 import numpy as np
 import shapely
@@ -38,43 +37,6 @@ class AreaDrawing:
     width: float
     height: float
     paths: tuple[AreaPath, ...]  # broadest first, so smaller areas paint on top
-
-    def svg(
-        self,
-        highlight: Iterable[str] = (),
-        area_ids: Iterable[str] | None = None,
-        title: str = "Service areas",
-        classes: Mapping[str, str] | None = None,
-    ) -> str:
-        """A standalone <svg>: one <path> per area with id/data-area-id; highlighted ones get a class."""
-        marked = set(highlight)
-        wanted = None if area_ids is None else set(area_ids)
-        extra = dict(classes or {})
-        lines = [
-            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{self.view_box}" '
-            f'role="img" aria-label="{escape(title)}" class="area-map">',
-            f"<title>{escape(title)}</title>",
-        ]
-        for path in self.paths:
-            if wanted is not None and path.area_id not in wanted and path.depth != 0:
-                continue
-            kind = "area-root" if path.depth == 0 else f"area area-depth-{path.depth}"
-            css = " ".join(
-                c
-                for c in (
-                    kind,
-                    "highlight" if path.area_id in marked else "",
-                    extra.get(path.area_id, ""),
-                )
-                if c
-            )
-            lines.append(
-                f'<path id="area-{escape(path.area_id)}" data-area-id="{escape(path.area_id)}" '
-                f'class="{css}" fill-rule="evenodd" d="{path.d}">'
-                f"<title>{escape(path.name)}</title></path>"
-            )
-        lines.append("</svg>")
-        return "\n".join(lines)
 
 
 def draw_areas(

@@ -544,18 +544,22 @@ def test_areas_geojson_is_a_feature_collection_with_ids_names_parents_and_source
     json.dumps(collection)
 
 
-def test_areas_svg_has_one_path_per_area_with_its_id_and_a_fitted_viewbox(atlas, areas):
-    svg = atlas.areas_svg(highlight=["oakland"])
-    assert svg.startswith("<svg") and 'viewBox="0 0 1000 ' in svg
-    for area in areas:
-        assert svg.count(f'data-area-id="{area.id}"') == 1
-    assert 'id="area-oakland" data-area-id="oakland" class="area area-depth-2 highlight"' in svg
-    assert "Service areas in Allegheny County" in svg
+def test_area_drawing_has_one_path_per_area_with_its_id_and_a_fitted_viewbox(atlas, areas):
+    drawing = atlas.areas_drawing()
+    assert drawing.view_box.startswith("0 0 1000 ")
+    ids = [path.area_id for path in drawing.paths]
+    assert sorted(ids) == sorted(area.id for area in areas)
+    oakland = drawing.paths[ids.index("oakland")]
+    assert oakland.depth == 2 and oakland.parent == "pittsburgh" and oakland.d.startswith("M")
+    assert drawing.paths[0].area_id == "allegheny-county" and drawing.paths[0].depth == 0
 
 
-def test_a_small_service_area_svg_draws_only_the_outline_and_the_agency_areas(atlas):
-    svg = atlas.areas_svg(highlight=["braddock"], area_ids=["braddock"])
-    assert svg.count("<path") == 2 and 'data-area-id="allegheny-county"' in svg
+def test_an_agency_page_map_draws_every_area_and_marks_only_its_small_service_areas(client):
+    page = client.get("/agencies/turtle-creek-valley-mh-mr").get_data(as_text=True)
+    map_svg = page.split('class="area-map', 1)[1].split("</svg>", 1)[0]
+    drawing = client.application.extensions["directory"].current().atlas.areas_drawing()
+    assert map_svg.count("<path ") == len(drawing.paths)
+    assert map_svg.count(' served"></path>') == 3  # braddock, homestead, turtle-creek
 
 
 # -- the optional online geocoder ----------------------------------------------------------------

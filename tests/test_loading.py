@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from directory.facets import FilterSets
 from directory.loading import load_data, summary
 from directory.records import AgeGroup, Kind, Level, format_phone, tel_uri
 
@@ -136,7 +137,10 @@ def test_valid_extra_row_loads_with_typed_values(data_copy):
     assert sample.phones == ("412-555-0100", "1-800-555-0199")
     assert sample.levels == frozenset({Level.ADMINISTRATIVE})
     assert sample.age_groups == frozenset({AgeGroup.ADULT})
-    assert sample.min_age == 18 and sample.serves_age(30) and not sample.serves_age(12)
+    assert sample.min_age == 18 and sample.max_age is None
+    ages = FilterSets.build(data.agencies, data.areas, [need.code for need in data.needs])
+    position = data.agencies.index(sample)
+    assert ages.serving_age(30)[position] and not ages.serving_age(12)[position]
 
 
 def test_row_with_too_many_fields_is_reported(data_copy):
