@@ -64,14 +64,21 @@ def test_a_symlink_to_dev_zero_is_refused_not_read_until_memory_runs_out(tmp_pat
     assert "not a regular file (a character device)" in str(report.problems[-1])
 
 
-def test_the_size_cap_counts_bytes_read_not_the_size_the_file_claims(tmp_path):
+def test_the_size_cap_counts_bytes_read(tmp_path):
     path = tmp_path / "services.json"
     path.write_text(json.dumps([service("s1", "A" * 3000)]), encoding="utf-8")
-    report = import_hsds(path, tmp_path / "data", max_file_bytes=1024)
+    report = import_hsds(path, tmp_path / "data", max_file_bytes=2048)
     assert not report.written
-    assert "at most 0 MB per file is read" in str(report.problems[-1]) or (
-        "more than" in str(report.problems[-1])
-    )
+    assert "more than 2 KB; at most 2 KB per file is read" in str(report.problems[-1])
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux /proc")
+def test_the_size_cap_does_not_trust_the_size_a_file_claims(tmp_path):
+    assert os.stat("/proc/self/maps").st_size == 0  # a regular file that says it is empty
+    (tmp_path / "services.json").symlink_to("/proc/self/maps")
+    report = import_hsds(tmp_path / "services.json", tmp_path / "data", max_file_bytes=1024)
+    assert not report.written
+    assert "more than 1 KB; at most 1 KB per file is read" in str(report.problems[-1])
 
 
 def test_json_nested_100000_deep_is_a_reported_problem_not_a_recursion_error(tmp_path):

@@ -100,11 +100,21 @@ def read_capped(path: Path, max_bytes: int, name: str | None = None) -> bytes:
     if len(data) > max_bytes:
         raise Fatal.about(
             shown,
-            f"the file holds more than {max_bytes / 2**20:.0f} MB; at most "
-            f"{max_bytes / 2**20:.0f} MB per file is read",
+            f"the file holds more than {_size(max_bytes)}; at most {_size(max_bytes)} per file "
+            "is read",
             "nothing written; split the feed or raise the limit (--max-file-mb)",
         )
     return data
+
+
+def _size(n: int) -> str:
+    return (
+        f"{n / 2**20:.0f} MB"
+        if n >= 2**20
+        else f"{n / 2**10:.0f} KB"
+        if n >= 2**10
+        else f"{n} bytes"
+    )
 
 
 def json_depth(raw: str) -> int:
