@@ -307,3 +307,11 @@ def test_add_in_place_to_a_full_list_says_it_was_not_added(client):
     client.get(f"/list?{full}")
     body = client.get("/list", query_string={"add": "pa-211", "reply": "json"}).get_json()
     assert body["added"] is False and body["count"] == 40
+
+
+def test_print_without_notes_leads_back_to_the_list_this_browser_holds(client):
+    client.get("/list", query_string={"agency.0": "family-links", "note.0": "private"})
+    page = client.get("/list/print?agency.0=family-links").get_data(as_text=True)
+    assert '<a href="/list">Back to the referral list</a>' in page
+    back = client.get("/list")
+    assert back.headers["Location"] == "/list?agency.0=family-links&note.0=private"

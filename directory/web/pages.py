@@ -294,8 +294,11 @@ def referral_list():
 def referral_print():
     directory = current_directory()
     referrals = ReferralList.from_args(request.args, directory.agencies_by_id)
+    # Back to the list this browser holds (a print without notes must not offer to replace
+    # it); a print link opened elsewhere goes back to its own list.
+    back = url_for("pages.referral_list") if _stored_list(directory) else _list_url(referrals)
     response = current_app.make_response(
-        render_template("list_print.html", referrals=referrals, list_url=_list_url(referrals))
+        render_template("list_print.html", referrals=referrals, list_url=back)
     )
     response.headers["Cache-Control"] = "no-store"
     return response
