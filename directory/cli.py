@@ -18,6 +18,7 @@ from .params import enum_values
 from .records import AgeGroup, Kind, Level
 from .region_cli import describe_region, new_region_command, region_inputs, region_options
 from .search_engine import SORTS
+from .web.server import gunicorn_argv
 
 
 def _set_data(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -116,7 +117,6 @@ def check_data(confirm_shrink: bool) -> None:
     """Validate the data folder (and its geo files); exit 1 when a server would refuse it: a
     rejected row, an unusable or cut file, a geo problem, or a suspicious shrink."""
     from .catalog import check_folder
-
     from .urgent import read_vocabulary
 
     problems, summary, refused = check_folder(
@@ -152,41 +152,6 @@ def serve(host: str, port: int, workers: int) -> None:
     click.echo(f"Serving on http://{host}:{port} with {workers} workers", err=True)
     os.environ["DIRECTORY_DATA"] = str(chosen_data_folder())  # for the workers this exec starts
     os.execv(argv[0], argv)
-
-
-def gunicorn_argv(
-    host: str, port: int, workers: int, app: str = "directory:create_app()", *extra: str
-) -> list[str]:
-    """The production server's command line (tests start exactly this one)."""
-    return [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers",
-        str(workers),
-        # Threads per worker hold slow clients (a socket that sends its headers a byte at a
-        # time ties up a thread, not the process); search stays in the worker processes.
-        "--worker-class",
-        "gthread",
-        "--threads",
-        str(max(16, 4 * workers + 4)),
-        # gunicorn 23+ opens a control socket at one path per user: two servers would clobber it.
-        "--no-control-socket",
-        # gunicorn's own error log quotes request lines: this logger keeps only paths.
-        "--logger-class",
-        "directory.web.gunicorn_logging.PathOnlyLogger",
-        "--bind",
-        f"{host}:{port}",
-        "--graceful-timeout",
-        "30",  # on SIGTERM, in-flight requests get this long to finish
-        "--access-logfile",
-        "-",
-        # %(U)s is the path without its query string: a person's place and needs stay out of logs.
-        "--access-logformat",
-        '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms',
-        *extra,
-        app,
-    ]
 
 
 @main.command("locate")
