@@ -48,7 +48,7 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
 
 def region_options(command: Any) -> Any:
     """import-hsds's --county, --boundaries and --regions; read them with region_inputs()."""
-    files = {"type": click.Path(exists=True, dir_okay=False), "expose_value": False}
+    files: dict[str, Any] = {"type": click.Path(exists=True, dir_okay=False), "expose_value": False}
     command = click.option(
         "--regions",
         "region_shapes",

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
 
 from geo.atlas import Atlas
 from geo.build_outline import write_outline
@@ -113,12 +114,23 @@ def place_region(
     if root is None:
         return None
     given_name = root["name"] if root["name"] != DEFAULT_IMPORT_NAME else None
-    plan = {"counties": county_file, "records": records, "root_id": root["id"]}
+
+    def plan(files: Path | None) -> Region:
+        return plan_region(
+            codes,
+            given_name,
+            counties=county_file,
+            records=records,
+            root_id=root["id"],
+            county_areas=False,  # one root holding every ZIP: the feed's areas go under it
+            boundaries=files,
+        )
+
     try:
-        region = plan_region(codes, given_name, county_areas=False, boundaries=boundaries, **plan)
+        region = plan(Path(boundaries) if boundaries else None)
     except ValueError as error:  # an unusable boundaries file: import without it, and say so
         problems.append(_problem(src, f"--boundaries: {error}", "boundaries not used"))
-        region = plan_region(codes, given_name, county_areas=False, **plan)
+        region = plan(None)
     region_zips = set(region.all_zips)
     root["name"] = region.name
     root["zips"] = ";".join(region.all_zips)
@@ -314,7 +326,7 @@ def _area_zips(
     row: dict[str, str],
     region: Region,
     region_zips: set[str],
-    extents: Mapping[str, object],
+    extents: Mapping[str, BaseGeometry],
     by_zip: Mapping[str, Mapping],
 ) -> bool:
     """A service area's ZIPs: those inside its extent, else postal codes and town names in its
@@ -381,8 +393,8 @@ def _place_areas(places: list[dict[str, str]], areas: list[dict[str, str]]) -> l
     return placed
 
 
-def _extents(path: Path) -> dict[str, object]:
-    found: dict[str, object] = {}
+def _extents(path: Path) -> dict[str, BaseGeometry]:
+    found: dict[str, BaseGeometry] = {}
     for feature in read_geojson(path, []) or []:
         area_id = str((feature.get("properties") or {}).get("id") or "")
         try:
