@@ -99,6 +99,8 @@ def flatten(
                 )
         elif value is None:
             continue
+        elif isinstance(value, (dict, list)) and key not in columns(table):
+            values[key] = value  # a field no table has: reported once per file, as unknown
         elif isinstance(value, (dict, list)):
             problems.add(
                 rec,
@@ -230,7 +232,7 @@ class Normaliser:
                 (
                     f"HSDS 3.1 column, not kept by this directory ({count} in {file})"
                     if v31
-                    else f"no HSDS 3.0 {table} column is called {column!r} ({count} in {file})"
+                    else f"no HSDS 3.0 {table} field is called {column!r} ({count} in {file})"
                 ),
                 "values dropped",
             )
