@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,8 @@ from ..records import LoadProblem
 
 MAX_FIELD_CHARS = 20_000
 REFUSED = "data version refused; save the whole file again"
-_UNDECODABLE = ("\udc80", "\udcff")  # surrogateescape's range for bytes that aren't UTF-8
+# surrogateescape's range, where bytes that aren't UTF-8 end up
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
 _LINE_BREAKS = ("\n", "\r")
 
 
@@ -230,6 +232,8 @@ def _unclosed_quote(fields: list[str], consumed: int, width: int, at_end: bool) 
     is fine; it is a runaway quote when the record then has the wrong number of fields, when
     a line inside the value looks like a whole row, or when the value runs to the file's end.
     """
+    if consumed == 1 and not at_end:
+        return None  # a value can only hold a line break when its record spans lines
     spanning = [i for i, field in enumerate(fields) if any(b in field for b in _LINE_BREAKS)]
     if not spanning:
         return None
@@ -245,7 +249,7 @@ def _unclosed_quote(fields: list[str], consumed: int, width: int, at_end: bool) 
 
 
 def _row(path: Path, line: int, fields: list[str], header: list[str], problems: list) -> Row | None:
-    if any(_UNDECODABLE[0] <= ch <= _UNDECODABLE[1] for field in fields for ch in field):
+    if any(_UNDECODABLE.search(field) for field in fields):
         problems.append(
             LoadProblem(path, line, None, "", "line is not valid UTF-8; save the file as UTF-8")
         )
