@@ -237,6 +237,8 @@ def match_command(as_json: bool, **options: Any) -> None:
     for notice in answer.notices:
         click.echo(f"! {notice}")
     result = answer.match
+    if result is None:  # outside the region: said above
+        return
     for found in result.agencies:
         levels = "/".join(sorted(lvl.label for lvl in found.agency.levels))
         click.echo(f"- {found.agency.name}  {found.agency.phone or ''}  [{levels}]")

@@ -108,16 +108,16 @@ def _cast(spec: Field[Any], value: Any, source: str) -> Any:
         raise SettingsError(f"{source} must be 1 or 0 (yes or no), not {text[:40]!r}.")
     if kind == "int":
         if isinstance(value, int) and not isinstance(value, bool):
-            number = value
+            whole = value
         elif text.isascii() and text.isdigit():
-            number = int(text)
+            whole = int(text)
         else:
             raise SettingsError(
                 f"{source} must be a whole number such as {spec.default}, not {text[:40]!r}."
             )
-        if number < 0:
-            raise SettingsError(f"{source} must be 0 or more, not {number}.")
-        return number
+        if whole < 0:
+            raise SettingsError(f"{source} must be 0 or more, not {whole}.")
+        return whole
     if kind == "float":
         try:
             number = float(value)

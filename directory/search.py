@@ -35,6 +35,7 @@ def search_words(directory: Directory, text: str, location: Place | None = None)
     when this directory was loaded without a search index)."""
     if directory.search_engine is None:
         return None
-    in_area = location is not None and getattr(location, "in_area", False) and location.areas
-    areas = (location.areas[-1],) if in_area else ()
+    areas: tuple[str, ...] = ()
+    if location is not None and getattr(location, "in_area", False) and location.areas:
+        areas = (location.areas[-1],)
     return search(directory, SearchQuery(q=text, areas=areas, page_size=5), location)

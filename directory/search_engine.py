@@ -49,11 +49,16 @@ DEFAULTS = Settings()
 
 
 class Place(Protocol):
-    """Where a person is: geo.atlas.Location, or anything with these attributes."""
+    """Where a person is: geo.atlas.Location, or anything with these (read-only) attributes."""
 
-    lat: float
-    lon: float
-    areas: Sequence[str]
+    @property
+    def lat(self) -> float: ...
+
+    @property
+    def lon(self) -> float: ...
+
+    @property
+    def areas(self) -> Sequence[str]: ...
 
 
 class KnownCodes(Protocol):

@@ -61,7 +61,7 @@ class SearchIndex:
             self._text.close()
 
     def _checked(self) -> TextIndex:
-        if self.in_memory:
+        if self.in_memory or self.root is None:
             return self._text
         stamp = self._pointer_stamp()
         if stamp == self._stamp and self._build is not None and self._build.is_intact():
@@ -101,6 +101,8 @@ class SearchIndex:
                 old.close()
 
     def _pointer_stamp(self) -> tuple | None:
+        if self.root is None:
+            return None
         try:
             info = pointer_path(self.root, self.backend.name).stat()
         except OSError:
@@ -113,8 +115,12 @@ class SearchIndex:
         try:
             with build_lock(self.root):
                 live = live_build(self.root, self.backend.name)
-                usable = live is not None and live.key == self.key and live.is_intact()
-                if not usable or (force and live.folder == getattr(self._build, "folder", None)):
+                if (
+                    live is None
+                    or live.key != self.key
+                    or not live.is_intact()
+                    or (force and live.folder == getattr(self._build, "folder", None))
+                ):
                     live = build_index(self.root, self.backend, self._documents(), self.key)
                 text = self.backend.open(live.folder)
                 self._build, self._stamp = live, self._pointer_stamp()
