@@ -219,6 +219,44 @@ def test_import_takes_boundaries_and_area_shapes(tmp_path):
     assert given[0]["properties"]["source"] == "areas.geojson, given to import-hsds"
 
 
+def test_counties_from_coordinates_and_a_far_head_office_is_reported_not_used(tmp_path):
+    """Invented services with coordinates only (no postal code): five in Dane County,
+    Wisconsin, one in Chicago (Cook County), under a fifth, so reported and left out."""
+    points = [(43.0731, -89.4012), (43.0970, -89.5043), (43.1836, -89.2137), (43.0389, -89.3)]
+    points.append((43.0600, -89.4500))
+    points.append((41.8781, -87.6298))
+    feed = [
+        {
+            "id": f"00000000-0000-4000-8000-00000000090{n}",
+            "name": f"Sample Service {n}",
+            "status": "active",
+            "description": "Invented sample record for tests; not a real organisation.",
+            "organization": {"id": f"00000000-0000-4000-8000-00000000091{n}", "name": "Sample"},
+            "service_at_locations": [
+                {
+                    "id": f"00000000-0000-4000-8000-00000000092{n}",
+                    "location": {
+                        "id": f"00000000-0000-4000-8000-00000000093{n}",
+                        "name": f"Sample place {n}",
+                        "latitude": lat,
+                        "longitude": lon,
+                    },
+                }
+            ],
+        }
+        for n, (lat, lon) in enumerate(points)
+    ]
+    (tmp_path / "feed.json").write_text(json.dumps(feed), encoding="utf-8")
+    out = tmp_path / "data"
+    output = run("import-hsds", str(tmp_path / "feed.json"), "--out", str(out))
+    assert "Region: Dane County, WI, " in output
+    assert "1 of 6 addresses are in Cook County, IL (17031)" in output
+    assert "add --county 17031" in output
+    root = rows(out / "regions.csv")[0]
+    assert "derived from the feed's coordinates" in root["notes"]
+    assert locate(out, "Sun Prairie")["in_area"] and not locate(out, "60601")["in_area"]
+
+
 # -- a feed with no addresses ---------------------------------------------------------------
 
 
