@@ -182,3 +182,35 @@ def test_ids_that_are_not_uuids_are_kept_and_reported_once_per_table(tmp_path):
     out = export_hsds(Directory.load(tmp_path / "data", SETTINGS), tmp_path / "csv", "csv")
     services = (out / "services.csv").read_text(encoding="utf-8")
     assert "svc-1,org-1," in services and "svc-2,org-1," in services  # ids are forever
+
+
+def test_required_descriptions_our_files_lack_are_said_to_be_missing_and_read_back_empty(
+    data_copy, tmp_path
+):
+    import csv
+
+    def blank(path: Path, column: str, row_id: str) -> None:
+        with path.open(encoding="utf-8", newline="") as file:
+            rows = list(csv.DictReader(file))
+        for row in rows:
+            if row["id"] == row_id:
+                row[column] = ""
+        with path.open("w", encoding="utf-8", newline="") as file:
+            writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+
+    blank(data_copy / "agencies.csv", "description", "family-links")
+    blank(data_copy / "regions.csv", "notes", "oakland")
+    out = export_hsds(Directory.load(data_copy, SETTINGS), tmp_path / "csv", "csv")
+    report = official_report(out)
+    assert report.valid, [e.message for task in report.tasks for e in task.errors][:5]
+    assert "No description in this directory's record." in (out / "organizations.csv").read_text(
+        encoding="utf-8"
+    )
+    assert import_hsds(out, tmp_path / "again").written
+    from directory.loading import load_data
+
+    again = load_data(tmp_path / "again")
+    assert next(a for a in again.agencies if a.id == "family-links").description == ""
+    assert next(a for a in again.areas if a.id == "oakland").notes == ""

@@ -34,6 +34,10 @@ from .taxonomy import (
 )
 
 VERIFIED_BY_US = ("verified", "directory maintainers")  # our metadata rows say this
+# HSDS requires these descriptions; when our files have none we say so rather than leave the
+# field empty (which the official package refuses). The importer reads them back as empty.
+NO_DESCRIPTION = "No description in this directory's record."
+NO_AREA_NOTES = "No notes in this directory's regions.csv."
 
 # "4400 Forbes Ave, Pittsburgh, PA 15213": the one-line address our records hold.
 ADDRESS = re.compile(
@@ -240,7 +244,7 @@ def _add_taxonomies(tables: Tables, data: DataSet) -> None:
     for need in data.needs:
         _add_need(tables, need)
     for area in data.areas:
-        _term(tables, AREA, area.id, area.name, area.notes, area.parent)
+        _term(tables, AREA, area.id, area.name, area.notes or NO_AREA_NOTES, area.parent)
     for code, (name, description) in RECORD_TERMS.items():
         _term(tables, RECORD, code, name, description)
 
@@ -321,7 +325,7 @@ def _add_service_rows(
             {
                 "id": organization_id,
                 "name": ids.get("organization_name") or agency.name,
-                "description": agency.description,
+                "description": agency.description or NO_DESCRIPTION,
                 "website": agency.website or None,
             }
         )

@@ -22,7 +22,7 @@ from ...loading import (
 from ...records import AgeGroup, Kind, Level, Need, format_phone
 from ..crosswalk import Crosswalk, Term, needs_for_terms
 from ..schema import LINKS
-from ..tables import join_address
+from ..tables import NO_DESCRIPTION, join_address
 from ..taxonomy import AGE_GROUP, KIND, LEVEL, NEED, RECORD
 from .report import Problems, Rec
 
@@ -111,7 +111,9 @@ class AgencyRows:
         row["needs"] = ";".join(self._service_needs(service, needs, need_words, notes))
         row["phones"] = ";".join(self._phones(service, organization, notes))
         row["description"] = service.text("description") or (
-            organization.text("description") if organization else ""
+            organization.text("description")
+            if organization and organization.text("description") != NO_DESCRIPTION
+            else ""
         )
         row["website"] = self._website(service, organization, notes)
         row["how_to_refer"] = service.text("application_process")
@@ -391,6 +393,8 @@ class AgencyRows:
                     )
                     self.kept[f"organization.{column}"] += 1
             description = organization.text("description")
+            if description == NO_DESCRIPTION:
+                description = ""
             if description and description != (service.text("description") or description):
                 notes.append(f"About the organization: {description}")
                 self.kept["organization.description"] += 1

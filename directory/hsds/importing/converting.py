@@ -12,6 +12,7 @@ from ...config import DEFAULT_DATA_DIR
 from ...loading import OPEN_ELIGIBILITY, SLUG
 from ...records import Need
 from ..schema import LINKS, TABLES, Tables, empty_tables
+from ..tables import NO_AREA_NOTES
 from ..taxonomy import AREA, CATEGORY_PREFIX, NEED, RECORD, TAXONOMY_BY_URI
 from .agencies import AgencyRows, unique_slug, vocabulary_needs
 from .keeping import kept_tables
@@ -246,7 +247,7 @@ class Converter(AgencyRows):
                 "id": code,
                 "name": term.text("name") or code,
                 "parent": parent[1] if parent[0] == AREA.key else "",
-                "notes": term.text("description"),
+                "notes": _unless(term.text("description"), NO_AREA_NOTES),
                 "source": "",
             }
         zips: dict[str, dict[str, str]] = defaultdict(dict)
@@ -346,6 +347,11 @@ class Converter(AgencyRows):
 
 
 GEOMETRY_TYPES = {"Polygon", "MultiPolygon"}
+
+
+def _unless(text: str, placeholder: str) -> str:
+    """The text, or "" when it is the placeholder our own export writes for "none"."""
+    return "" if text == placeholder else text
 
 
 def _geometry(value: Any) -> dict | None:
