@@ -13,7 +13,7 @@ from .config import STATIC_DIR, TEMPLATES_DIR, Settings
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; `overrides` beat DIRECTORY_* environment variables, which beat defaults."""
     from . import web
-    from .catalog import DirectoryHolder
+    from .serving import DirectoryHolder
 
     app = Flask(__name__, template_folder=str(TEMPLATES_DIR), static_folder=str(STATIC_DIR))
     settings = Settings.build(overrides)  # the one typed view of every setting

@@ -116,7 +116,7 @@ def choice_of(allowed: type[Enum] | Sequence[str]) -> click.Choice:
 def check_data(confirm_shrink: bool) -> None:
     """Validate the data folder (and its geo files); exit 1 when a server would refuse it: a
     rejected row, an unusable or cut file, a geo problem, or a suspicious shrink."""
-    from .catalog import check_folder
+    from .serving import check_folder
     from .urgent import read_vocabulary
 
     problems, summary, refused = check_folder(

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from directory.catalog import Directory, DirectoryHolder
+from directory.catalog import Directory
+from directory.serving import DirectoryHolder
 from directory.cli import main
 from directory.loading import load_data
 
