@@ -38,6 +38,7 @@ from shapely.geometry.base import BaseGeometry
 
 from .files import polygonal
 from .places import normalise_name, strip_kind
+from .region import write_rows
 
 MUNICIPALITIES = "allegheny_municipalities_2011.geojson"
 NEIGHBOURHOODS = "pittsburgh_neighborhoods_2010.geojson"
@@ -353,11 +354,7 @@ def _update_places(
                 "a point inside its 2011/2010 boundary (Allegheny County GIS; City of "
                 "Pittsburgh), computed by geo/build_boundaries.py"
             )
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    (data / "places.csv").write_text(out.getvalue(), encoding="utf-8")
+    write_rows(data / "places.csv", header, rows)  # the writer new-region uses (geo.region)
     return changes
 
 
