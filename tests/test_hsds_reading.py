@@ -239,6 +239,18 @@ def test_a_files_name_says_its_table_in_any_hsds_version(name, table):
     assert table_for_name(name) == table
 
 
+def test_a_csv_files_name_must_name_its_table_exactly(tmp_path):
+    assert table_for_name("service-areas.csv", loose=False) is None
+    feed = tmp_path / "feed"
+    shutil.copytree(FEEDS / "v1_csv", feed)
+    (feed / "services_old.csv").write_text("id,name\nx,Old service\n", encoding="utf-8")
+    report = import_hsds(feed, tmp_path / "data")
+    assert "services_old.csv: not an HSDS table (the file name names none); file ignored" in (
+        messages(report)
+    )
+    assert [a.name for a in agencies(tmp_path / "data").values()] == ["Example Weekly Groceries"]
+
+
 @pytest.mark.skipif(not HSDS.exists(), reason="needs ../shared/hsds")
 def test_the_required_fields_are_the_hsds_30_schemas_own():
     for table, required in REQUIRED.items():

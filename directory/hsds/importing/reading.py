@@ -236,7 +236,7 @@ class _Reader:
 
     def _csv(self, path: Path) -> None:
         name = self.name(path)
-        table = table_for_name(path.name)
+        table = table_for_name(path.name, loose=False)
         text = self._text(path)
         self.read_csv = True
         reader = csv.DictReader(io.StringIO(text, newline=""))

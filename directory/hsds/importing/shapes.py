@@ -244,8 +244,12 @@ _NAMES |= {
 }
 
 
-def table_for_name(name: str) -> str | None:
-    """'services.csv', 'service_full', 'organizations', 'organization_12' -> the table named."""
+def table_for_name(name: str, *, loose: bool = True) -> str | None:
+    """'services.csv', 'service_full', 'organizations', 'organization_12' -> the table named.
+
+    `loose` also reads a name's first word ("organization_<id>.json"): right for a JSON
+    file, whose content has the last word; a CSV file's name must name its table exactly.
+    """
     stem = name.lower()
     for suffix in (".csv", ".json", ".ndjson", ".jsonl"):
         if stem.endswith(suffix):
@@ -255,6 +259,8 @@ def table_for_name(name: str) -> str | None:
             stem = stem[: -len(suffix)]
     if stem in _NAMES:
         return _NAMES[stem]
+    if not loose:
+        return None
     head = re.split(r"[_\-.]", stem, maxsplit=1)[0]  # "organization_1234" -> "organization"
     return _NAMES.get(head) if head != stem else None
 
