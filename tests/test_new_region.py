@@ -168,6 +168,9 @@ def test_the_commands_answer_as_the_site_does(san_mateo):
     assert "Sample Coastside Food Pantry" in {a["name"] for a in body["agencies"]}
     page = client(san_mateo).get("/", query_string={"near": "94019"})
     assert page.status_code == 200 and b"Sample Coastside Food Pantry" in page.data
+    outside = client(san_mateo).get("/", query_string={"near": "Pittsburgh, PA"})
+    assert outside.status_code == 200
+    assert "is outside San Mateo County, CA" in outside.get_data(as_text=True)
 
 
 def test_import_takes_boundaries_and_area_shapes(tmp_path):
