@@ -222,6 +222,13 @@ def test_a_records_shape_says_its_table(obj, table):
     assert table_for_shape(obj) == table
 
 
+def test_a_name_breaks_a_tie_only_between_tables_the_shape_allows():
+    ambiguous = {"id": "1", "service_id": "s", "name": "North"}  # area, contact, language?
+    assert table_for_shape(ambiguous, "service_area") == "service_area"
+    assert table_for_shape(ambiguous, "contact") == "contact"
+    assert table_for_shape(ambiguous, "service") is None  # no status: not a service
+
+
 @pytest.mark.parametrize(
     ("name", "table"),
     [

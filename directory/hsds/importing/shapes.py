@@ -271,9 +271,9 @@ def table_for_shape(obj: Mapping[str, Any], hint: str | None = None) -> str | No
     The hint wins when every key of the object is one its table has. Otherwise a table is
     a candidate when the object has every field it requires or a field only it has, and
     scores one per key it knows, two more per key only it has, three less per key it
-    does not know; the best unique score says the table. A tie goes to the hint, else to
-    a core table (`CORE_ORDER`), else to the one table whose columns the object fills
-    more than half of, else to none.
+    does not know; the best unique score says the table. A tie goes to the hint when its
+    table is a candidate, else to a core table (`CORE_ORDER`), else to the one table whose
+    columns the object fills more than half of, else to none: the object is reported.
     """
     keys = {key for key, value in obj.items() if value not in (None, "", [], {})}
     if hint and _v30(hint) not in REQUIRED and hint not in V31_TABLES and hint not in FOLDED:
@@ -302,14 +302,17 @@ def table_for_shape(obj: Mapping[str, Any], hint: str | None = None) -> str | No
         return hint
     if len(top) == 1 and best[0][0] > 0:
         return top[0]
+    if hint and _v30(hint) in {table for _, table in best}:
+        return hint  # a tie the name settles
+    if best[0][0] <= 0:
+        return None
     core = [table for table in CORE_ORDER if table in top]
-    if not hint and core and best[0][0] > 0:
+    if core:
         return core[0]  # {id, name, description}: an organization before a program
-    if not hint and best[0][0] > 0:  # a tie: the table the object fills more than half of
-        fit = sorted((len(keys & set(columns(t))) / len(columns(t) or "x"), t) for t in top)
-        if fit[-1][0] > 0.5 and (len(fit) == 1 or fit[-2][0] < fit[-1][0]):
-            return fit[-1][1]
-    return hint
+    fit = sorted((len(keys & set(columns(t))) / len(columns(t) or "x"), t) for t in top)
+    if fit[-1][0] > 0.5 and (len(fit) == 1 or fit[-2][0] < fit[-1][0]):
+        return fit[-1][1]  # the one table the object fills more than half of
+    return None
 
 
 def known_keys(table: str) -> frozenset[str]:
