@@ -71,8 +71,8 @@ def init_app(app) -> None:
     from .errors import error_response
 
     app.config.setdefault("MAX_CONTENT_LENGTH", 64 * 1024)  # nothing here takes big uploads
-    rate = float(app.config["RATE_LIMIT_PER_MINUTE"])
-    burst = int(app.config["RATE_LIMIT_BURST"])
+    settings = app.extensions["settings"]
+    rate, burst = float(settings.rate_limit_per_minute), settings.rate_limit_burst
     buckets = {"api": TokenBucket(rate, burst), "pages": TokenBucket(rate, burst)}
     app.extensions["rate_limits"] = buckets
 

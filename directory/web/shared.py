@@ -84,7 +84,7 @@ def public_url(path: str) -> str:
     TRUSTED_HOSTS). Never built from the Host header when PUBLIC_URL is set."""
     from flask import request
 
-    base = str(current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    base = current_app.extensions["settings"].public_url.rstrip("/")
     if not base:
         base = request.host_url.rstrip("/")
     return base + "/" + path.lstrip("/")
