@@ -12,7 +12,7 @@ import functools
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from geo.atlas import Location
@@ -23,7 +23,15 @@ from .matching import AgencyMatch, Match, MatchQuery, match, parts_served, place
 from .records import AgeGroup
 from .screening import LevelSuggestion, suggest_level
 from .search import search_words
-from .urgent import UrgentHelp, UrgentLine, elsewhere_lines, signals_in, urgent_help, vocabulary
+from .urgent import (
+    UrgentHelp,
+    UrgentLine,
+    elsewhere_lines,
+    gaps_pointing_to_lines,
+    signals_in,
+    urgent_help,
+    vocabulary,
+)
 from .words import age_from_words
 
 # Agencies fitting every choice are listed a page (page_size) at a time; the groups after them
@@ -156,6 +164,13 @@ def find_help(directory: Directory, query: MatchQuery) -> FindHelp:
         ranked.positions
     ]
     fits = offers & meets
+    urgent = urgent_help(
+        directory,
+        words_of_danger,
+        signals,
+        filters.covering(place_parts(directory, location).whole),
+    )
+    result = replace(result, gaps=gaps_pointing_to_lines(result.gaps, urgent))
     return FindHelp(
         query,
         location,
@@ -175,12 +190,7 @@ def find_help(directory: Directory, query: MatchQuery) -> FindHelp:
             )
             for found in result.partial[: query.page * query.page_size]
         },
-        urgent=urgent_help(
-            directory,
-            words_of_danger,
-            signals,
-            filters.covering(place_parts(directory, location).whole),
-        ),
+        urgent=urgent,
         age_group=result.age_group,
         age_group_inferred=inferred,
         notices=notices,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -259,6 +259,27 @@ def urgent_help(
                 WHAT_COORDINATION_IS_FOR,
             )
     return UrgentHelp()
+
+
+def gaps_pointing_to_lines(gaps: Sequence, help: UrgentHelp) -> tuple:
+    """Need gaps whose own lines open the answer point to them first: "drug rehab" with no
+    local agency listing it starts with the national helpline and the treatment locator, and
+    only then names other supports (the 988 crisis line) as alternatives."""
+    by_signal: dict[str, list[UrgentLine]] = {}
+    for line in help.urgent:
+        by_signal.setdefault(line.signal, []).append(line)
+    pointed = []
+    for gap in gaps:
+        lines = by_signal.get(NEED_SIGNALS.get(gap.need or "", ""), []) if gap.finding else []
+        lines = [line for line in lines if line.signal == "substance-use"]
+        if lines:
+            names = " or ".join(
+                f"{line.name} ({line.phone})" if line.phone else line.name for line in lines
+            )
+            rest = gap.message[len(gap.finding) :].strip()
+            gap = replace(gap, message=f"{gap.finding} Start with {names}. {rest}".strip())
+        pointed.append(gap)
+    return tuple(pointed)
 
 
 def elsewhere_lines(directory) -> tuple[UrgentLine, ...]:

@@ -180,3 +180,11 @@ def test_the_honest_line_says_the_date_once_and_that_it_is_not_newer(bundled_dir
 def test_home_says_what_service_coordination_is_for(client):
     page = client.get("/").get_data(as_text=True)
     assert "Service coordination is for people seeking mental health services." in page
+
+
+def test_drug_rehab_gap_points_to_the_helpline_not_to_the_crisis_line(bundled_directory):
+    body = answer_json(bundled_directory, near="15213", q="drug rehab")
+    gap = next(g for g in body["gaps"] if g.get("need") == "substance-use")
+    message = gap["message"]
+    assert "Start with SAMHSA's National Helpline (1-800-662-4357)" in message
+    assert message.index("SAMHSA") < message.index("988")  # the crisis line comes after it

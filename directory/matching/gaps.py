@@ -26,6 +26,7 @@ class Gap:
     need: str | None = None
     level: Level | None = None
     age_group: AgeGroup | None = None
+    finding: str = ""  # the message's first sentence: what is missing, without alternatives
 
     def to_json(self) -> dict:
         payload: dict = {"kind": self.kind}
@@ -137,12 +138,16 @@ def find_gaps(
             alts = alternatives(providers) + covered_alternatives(
                 ~formal & in_groups & covering & offering
             )
-            message = (
-                f"No service coordination agency serving {place} lists help with {label.lower()}"
+            finding = (
+                f"No service coordination agency serving {place} lists help with "
+                f"{label.lower()}{_for_groups(groups)}."
             )
-            message += _for_groups(groups) + "."
-            message += " " + _alternatives_sentence(alts) if alts else " We know of no alternative."
-            gaps.append(Gap("gap", message, alts, need=need))
+            message = (
+                finding
+                + " "
+                + (_alternatives_sentence(alts) if alts else "We know of no alternative.")
+            )
+            gaps.append(Gap("gap", message, alts, need=need, finding=finding))
 
     # No agency of the place's own area at all: say so once, in the brochure's words, rather
     # than once per level and age group.
