@@ -347,6 +347,14 @@ def test_bad_filter_values_are_bad_input_saying_what_to_do(directory, args, mess
     assert message in caught.value.message
 
 
+def test_an_unknown_code_is_refused_with_every_known_code_in_full(directory):
+    with pytest.raises(BadInput) as caught:
+        SearchQuery.read({"need": "rnet"}, directory)
+    assert caught.value.code == "bad_need"
+    for code in directory.needs_by_code:
+        assert code in caught.value.message
+
+
 def test_query_round_trips_through_its_args(directory):
     query = SearchQuery(q="rent", levels=("blended",), areas=("oakland",), page=2, page_size=5)
     assert SearchQuery.from_args(query.to_args(), directory) == query
