@@ -3,6 +3,7 @@ maintainer needs to fix it."""
 
 from __future__ import annotations
 
+import enum
 import re
 from datetime import date
 
@@ -34,7 +35,9 @@ def slug(row: Row, column: str) -> str:
     return value
 
 
-def choices(row: Row, column: str, enum_type: type, *, allow_empty: bool = True) -> frozenset:
+def choices(
+    row: Row, column: str, enum_type: type[enum.Enum], *, allow_empty: bool = True
+) -> frozenset:
     values = row.items(column)
     if not values and not allow_empty:
         raise RowProblem(column, "", "required value is missing")

@@ -14,9 +14,11 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from ..records import LoadProblem
 
+Record = TypeVar("Record")
 MAX_FIELD_CHARS = 20_000
 REFUSED = "data version refused; save the whole file again"
 # surrogateescape's range, where bytes that aren't UTF-8 end up
@@ -299,13 +301,13 @@ def parse_rows(
     path: Path,
     columns: dict,
     problems: list[LoadProblem],
-    parse: Callable[[Row], object],
-    key: Callable[[object], str],
+    parse: Callable[[Row], Record],
+    key: Callable[[Record], str],
     rejected: list[Row] | None = None,
-) -> list:
+) -> list[Record]:
     """Parse each row with `parse`; skip and report rows that raise RowProblem or repeat a key
     (rows skipped for a RowProblem are appended to `rejected` when given)."""
-    records: list = []
+    records: list[Record] = []
     seen: dict[str, int] = {}
     for row in read_rows(path, columns, problems):
         try:
