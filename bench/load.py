@@ -198,7 +198,9 @@ def client(
 ) -> None:
     """One client process: sequential requests until the time or count budget runs out."""
     rng = random.Random(seed)
-    latencies, errors, statuses = [], 0, {}
+    latencies: list[float] = []
+    errors = 0
+    statuses: dict[int, int] = {}
     connection = http.client.HTTPConnection(HOST, port, timeout=30)
     for _ in range(max_requests):
         if time.monotonic() >= stop_at:
