@@ -184,17 +184,17 @@ def test_ids_that_are_not_uuids_are_kept_and_reported_once_per_table(tmp_path):
     assert "svc-1,org-1," in services and "svc-2,org-1," in services  # ids are forever
 
 
-def test_required_descriptions_our_files_lack_are_said_to_be_missing_and_read_back_empty(
-    data_copy, tmp_path
-):
+def test_what_our_files_lack_for_hsds_is_said_and_read_back_as_it_was(data_copy, tmp_path):
+    """Required descriptions we don't have say so; an address we can't split into the
+    fields HSDS requires stays whole in the location's description; both come back."""
     import csv
 
-    def blank(path: Path, column: str, row_id: str) -> None:
+    def blank(path: Path, column: str, row_id: str, value: str = "") -> None:
         with path.open(encoding="utf-8", newline="") as file:
             rows = list(csv.DictReader(file))
         for row in rows:
             if row["id"] == row_id:
-                row[column] = ""
+                row[column] = value
         with path.open("w", encoding="utf-8", newline="") as file:
             writer = csv.DictWriter(file, fieldnames=list(rows[0]))
             writer.writeheader()
@@ -202,6 +202,7 @@ def test_required_descriptions_our_files_lack_are_said_to_be_missing_and_read_ba
 
     blank(data_copy / "agencies.csv", "description", "family-links")
     blank(data_copy / "regions.csv", "notes", "oakland")
+    blank(data_copy / "agencies.csv", "address", "family-links", "Room 4, City-County Building")
     out = export_hsds(Directory.load(data_copy, SETTINGS), tmp_path / "csv", "csv")
     report = official_report(out)
     assert report.valid, [e.message for task in report.tasks for e in task.errors][:5]
@@ -212,5 +213,11 @@ def test_required_descriptions_our_files_lack_are_said_to_be_missing_and_read_ba
     from directory.loading import load_data
 
     again = load_data(tmp_path / "again")
-    assert next(a for a in again.agencies if a.id == "family-links").description == ""
+    family_links = next(a for a in again.agencies if a.id == "family-links")
+    assert family_links.description == ""
+    assert family_links.address == "Room 4, City-County Building"
+    assert "Room 4" not in family_links.notes
+    assert "Address as written: Room 4, City-County Building" in (out / "locations.csv").read_text(
+        encoding="utf-8"
+    )
     assert next(a for a in again.areas if a.id == "oakland").notes == ""

@@ -38,6 +38,7 @@ VERIFIED_BY_US = ("verified", "directory maintainers")  # our metadata rows say 
 # field empty (which the official package refuses). The importer reads them back as empty.
 NO_DESCRIPTION = "No description in this directory's record."
 NO_AREA_NOTES = "No notes in this directory's regions.csv."
+AS_WRITTEN = "Address as written: "  # a location's description holding an unsplit address
 
 # "4400 Forbes Ave, Pittsburgh, PA 15213": the one-line address our records hold.
 ADDRESS = re.compile(
@@ -429,12 +430,17 @@ def _add_classification(
 def _add_location(
     tables: Tables, agency: Agency, service_id: str, organization_id: str, location_id: str
 ) -> None:
+    parts = split_address(agency.address) if agency.address else None
+    whole = parts is not None and bool(parts["city"])
     tables["location"].append(
         {
             "id": location_id,
             "location_type": "physical",
             "organization_id": organization_id,
             "name": agency.name,
+            # An address we can't split has no city, state and ZIP, which an HSDS address
+            # requires: it stays whole, here, rather than guessed into fields.
+            "description": None if whole or not agency.address else AS_WRITTEN + agency.address,
             "latitude": agency.latitude,
             "longitude": agency.longitude,
         }
@@ -446,8 +452,7 @@ def _add_location(
             "location_id": location_id,
         }
     )
-    if agency.address:
-        parts = split_address(agency.address)
+    if parts is not None and whole:
         tables["address"].append(
             {"id": hsds_id("address", agency.id), "location_id": location_id, **parts}
         )

@@ -22,7 +22,7 @@ from ...loading import (
 from ...records import AgeGroup, Kind, Level, Need, format_phone
 from ..crosswalk import Crosswalk, Term, needs_for_terms
 from ..schema import LINKS
-from ..tables import NO_DESCRIPTION, join_address
+from ..tables import AS_WRITTEN, NO_DESCRIPTION, join_address
 from ..taxonomy import AGE_GROUP, KIND, LEVEL, NEED, RECORD
 from .report import Problems, Rec
 
@@ -312,6 +312,10 @@ class AgencyRows:
                 notes.append("Also at: " + (address or location.text("name") or location.id))
                 self.kept["location (second and later)"] += 1
                 continue
+            description = location.text("description")  # our export's unsplit address?
+            as_written = description if description.startswith(AS_WRITTEN) else ""
+            if not address and as_written:
+                address = as_written[len(AS_WRITTEN) :]
             row["address"] = address
             lat, lon = location.text("latitude"), location.text("longitude")
             if lat or lon:
@@ -331,7 +335,7 @@ class AgencyRows:
                 else:
                     row["latitude"], row["longitude"] = repr(lat_f), repr(lon_f)
             for column in ("description", "transportation", "alternate_name", "url"):
-                if location.text(column):
+                if location.text(column) and not (column == "description" and as_written):
                     notes.append(f"Location {column.replace('_', ' ')}: {location.text(column)}")
                     self.kept[f"location.{column}"] += 1
             if location.text("name") and location.text("name") != row["name"]:
