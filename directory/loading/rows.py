@@ -187,9 +187,11 @@ def _records(
 
 
 def _runaway_quote(path: Path, header: list[str], position: int, line: int, consumed: int):
-    swallowed = (
-        f"; lines {line + 1}-{line + consumed - 1} were read into it" if consumed > 1 else ""
-    )
+    swallowed = ""
+    if consumed == 2:
+        swallowed = f"; line {line + 1} was read into it"
+    elif consumed > 2:
+        swallowed = f"; lines {line + 1}-{line + consumed - 1} were read into it"
     return fatal(
         path,
         f"a quote opens in this field and is never closed{swallowed}",
