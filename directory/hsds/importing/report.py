@@ -181,6 +181,8 @@ class Rec:
 
     def text(self, name: str) -> str:
         value = self.values.get(name)
+        if value.__class__ is str:  # most values: the converter asks ~250 times a service
+            return value.strip()
         if value is None:
             return ""
         if isinstance(value, float) and value.is_integer():
