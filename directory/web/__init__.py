@@ -11,7 +11,8 @@ from . import api, errors, hsds_api, limits, pages, responses, shared
 
 def init_app(app: Flask) -> None:
     """Wrap the WSGI app in the Host guard and register every blueprint and hook."""
-    app.wsgi_app = shared.GuardedApp(app.wsgi_app, shared.trusted_hosts(app.extensions["settings"]))
+    guarded = shared.GuardedApp(app.wsgi_app, shared.trusted_hosts(app.extensions["settings"]))
+    app.wsgi_app = guarded  # type: ignore[method-assign]  # Flask's documented way
     shared.init_app(app)
     limits.init_app(app)
     responses.init_app(app)
