@@ -45,7 +45,7 @@ LOCALITY_WEIGHT = 1.0
 # word found in more agencies than this (only in very large directories) ranks and counts
 # within the best ones, and Results.is_total_exact says so; needs named in the text always
 # count in full.
-DEFAULTS = Settings()
+DEFAULT_SETTINGS = Settings()
 
 
 class Place(Protocol):
@@ -217,8 +217,8 @@ class SearchEngine:
     need_phrases: Phrases
     age_phrases: Phrases
     speller: Speller
-    max_query_chars: int = DEFAULTS.max_query_chars
-    text_limit: int = DEFAULTS.search_text_limit
+    max_query_chars: int = DEFAULT_SETTINGS.max_query_chars
+    text_limit: int = DEFAULT_SETTINGS.search_text_limit
 
     @classmethod
     def build(
