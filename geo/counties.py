@@ -165,6 +165,7 @@ class CountyFile:
             if self.is_independent_city(fips) and not key.endswith("city"):
                 key += " city"
             found[(fips[:2], key)] = fips
+            found.setdefault((fips[:2], key.replace(" ", "")), fips)  # "La Porte" / "LaPorte"
         return found
 
     def fips_for(self, county: str, state: str) -> str | None:
@@ -174,9 +175,10 @@ class CountyFile:
         if state_fips is None or not county.strip():
             return None
         key = county_key(county)
-        return self._by_key.get((state_fips, key)) or self._by_key.get(
-            (state_fips, key.removesuffix(" city"))
-        )
+        for candidate in (key, key.removesuffix(" city"), key.replace(" ", "")):
+            if (state_fips, candidate) in self._by_key:
+                return self._by_key[(state_fips, candidate)]
+        return None
 
     @cached_property
     def _index(self) -> tuple[list[str], STRtree]:

@@ -149,6 +149,9 @@ def plan_region(
     membership = zip_counties(records, counties, codes)
     by_zip = {r["zip_code"]: r for r in records}
     zips = {code: tuple(sorted(z for z, c in membership.items() if c == code)) for code in codes}
+    for code in codes:
+        if not zips[code]:
+            raise ValueError(_no_zips(counties, code, records))
     outline_geojson = outline_collection(counties, codes)
     outline = counties.outline(codes)
     listed = set(membership)
@@ -173,6 +176,30 @@ def plan_region(
     if region_shapes is not None:
         region = _with_region_shapes(region, Path(region_shapes))
     return region
+
+
+def _no_zips(counties: CountyFile, code: str, records: Sequence[Mapping]) -> str:
+    """Why a county has no ZIP code of its own, and which county to add instead."""
+    near = counties.shape(code).buffer(0.05)  # about 5 km: its ZIPs' points may lie outside
+    inside = [
+        r
+        for r in records
+        if (lat := _float(r.get("lat"))) is not None
+        and (lon := _float(r.get("long"))) is not None
+        and near.covers(Point(lon, lat))
+    ]
+    filed = sorted(set(zip_counties(inside, counties).values()) - {code})
+    hint = (
+        "; its ZIP codes are filed under "
+        + ", ".join(f"{counties.label(c)} (--county {c})" for c in filed)
+        + ": make the region of that county, or add it"
+        if filed
+        else ""
+    )
+    return (
+        f"The zipcodes package files no ZIP code under {counties.label(code)} ({code}), so "
+        f"nobody there could be located{hint}."
+    )
 
 
 def _area_rows(name, root, codes, labels, county_area, zips, single) -> list[dict[str, str]]:

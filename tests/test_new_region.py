@@ -382,6 +382,14 @@ def test_new_region_of_three_counties_in_three_states(tmp_path):
     assert {a["areas"] for a in agencies} == {"three-sample-counties"}
 
 
+def test_a_county_with_no_zip_of_its_own_names_the_county_to_use(tmp_path):
+    # Lexington city, Virginia: the package files its ZIP (24450) under Rockbridge County.
+    output = run("new-region", "--county", "51678", "--out", str(tmp_path / "r"), code=1)
+    assert "no ZIP code under Lexington city, VA (51678)" in output
+    assert "Rockbridge County, VA (--county 51163)" in output
+    assert not (tmp_path / "r").exists()
+
+
 def test_new_region_refuses_a_folder_holding_other_work(tmp_path):
     (tmp_path / "thesis.docx").write_bytes(b"...")
     output = run("new-region", "--county", "06081", "--out", str(tmp_path), code=1)

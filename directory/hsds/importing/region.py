@@ -114,6 +114,7 @@ def place_region(
     if root is None:
         return None
     given_name = root["name"] if root["name"] != DEFAULT_IMPORT_NAME else None
+    region: Region | None = None
 
     def plan(files: Path | None) -> Region:
         return plan_region(
@@ -127,10 +128,14 @@ def place_region(
         )
 
     try:
-        region = plan(Path(boundaries) if boundaries else None)
-    except ValueError as error:  # an unusable boundaries file: import without it, and say so
-        problems.append(_problem(src, f"--boundaries: {error}", "boundaries not used"))
         region = plan(None)
+        if boundaries:
+            region = plan(Path(boundaries))
+    except ValueError as error:  # a county with no ZIP, or an unusable boundaries file
+        if region is None:
+            problems.append(_problem(src, str(error), "imported without places"))
+            return None
+        problems.append(_problem(src, f"--boundaries: {error}", "boundaries not used"))
     region_zips = set(region.all_zips)
     root["name"] = region.name
     root["zips"] = ";".join(region.all_zips)
