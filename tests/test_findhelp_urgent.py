@@ -188,3 +188,8 @@ def test_drug_rehab_gap_points_to_the_helpline_not_to_the_crisis_line(bundled_di
     message = gap["message"]
     assert "Start with SAMHSA's National Helpline (1-800-662-4357)" in message
     assert message.index("SAMHSA") < message.index("988")  # the crisis line comes after it
+
+
+def test_coverage_says_2011_and_that_levels_and_age_groups_are_reconstructed(client):
+    page = client.get("/coverage").get_data(as_text=True)
+    assert "2011" in page and "Levels and age groups are our reconstruction" in page
