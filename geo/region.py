@@ -48,6 +48,7 @@ PLACE_COLUMNS = [
     "point_source",
     "notes",
 ]
+MAX_NAME_CHARS = 200  # a region's name, as the importer cuts area names
 NAME_KEYS = ("name", "NAME", "Name", "NAMELSAD", "LABEL", "label", "MUNICIPAL", "NAME10")
 
 
@@ -84,7 +85,7 @@ class Region:
 
 def slug(text: str) -> str:
     """A lowercase-hyphenated id: "San Mateo County, CA" -> "san-mateo-county-ca"."""
-    return re.sub(r"[^a-z0-9]+", "-", normalise_name(text)).strip("-") or "region"
+    return re.sub(r"[^a-z0-9]+", "-", normalise_name(text))[:60].strip("-") or "region"
 
 
 def region_name(counties: CountyFile, codes: Sequence[str]) -> str:
@@ -142,7 +143,11 @@ def plan_region(
         raise ValueError("Give at least one county FIPS code (--county 06081).")
     records = package_records() if records is None else records
     labels = {code: counties.label(code) for code in codes}
-    name = (name or "").strip() or region_name(counties, codes)
+    name = " ".join((name or "").split()) or region_name(counties, codes)
+    if len(name) > MAX_NAME_CHARS:
+        raise ValueError(
+            f"The region name is {len(name)} characters long; use at most {MAX_NAME_CHARS}."
+        )
     root = root_id or slug(name)
     single = len(codes) == 1 or not county_areas  # one root area holding every ZIP
     county_area = {code: root if single else slug(labels[code]) for code in codes}

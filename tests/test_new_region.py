@@ -317,6 +317,11 @@ def test_a_bad_county_code_is_a_usage_error(tmp_path):
     assert "five digits" in output and not (tmp_path / "d").exists()
     output = run("new-region", "--county", "99001", "--out", str(tmp_path / "e"), code=2)
     assert "No county has FIPS code 99001" in output
+    long_name = ["--name", "x" * 5000]
+    output = run(
+        "new-region", "--county", "06081", "--out", str(tmp_path / "f"), *long_name, code=1
+    )
+    assert "5000 characters long; use at most 200" in output and not (tmp_path / "f").exists()
 
 
 # -- new-region ------------------------------------------------------------------------------
