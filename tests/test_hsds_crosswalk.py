@@ -191,3 +191,31 @@ def test_open_referral_uk_esd_vocabularies_are_one_scheme_a_county_can_map(tmp_p
     )
     walk = Crosswalk.build(load_data(DEFAULT_DATA_DIR).needs, tmp_path)
     assert walk.needs_for(Term("", "Lunch clubs", "esdServiceTypes")) == ("food",)
+
+
+def test_a_term_naming_its_taxonomy_in_text_is_kept_and_mapped(tmp_path):
+    term = {
+        "id": "t-meals",
+        "name": "Free Meals",
+        "description": "Open Eligibility subcategory",
+        "taxonomy": "Open Eligibility",  # the 3.0 text column, no taxonomy record
+    }
+    feed = {
+        "organizations": [{"id": "o1", "name": "Example Org", "description": "Sample."}],
+        "services": [
+            {
+                "id": "s1",
+                "organization_id": "o1",
+                "name": "Example Soup Kitchen",
+                "status": "active",
+                "attributes": [{"id": "a1", "taxonomy_term": term}],
+            }
+        ],
+    }
+    (tmp_path / "feed.json").write_text(json.dumps(feed), encoding="utf-8")
+    report = import_hsds(tmp_path / "feed.json", tmp_path / "data")
+    assert report.written, [str(p) for p in report.problems]
+    (agency,) = load_data(tmp_path / "data").agencies
+    assert "food" in agency.needs  # "Free Meals" -> food, by the bundled crosswalk
+    kept = (tmp_path / "data" / "hsds" / "taxonomy_terms.csv").read_text(encoding="utf-8")
+    assert "Open Eligibility" in kept
