@@ -23,8 +23,8 @@ class Match:
     needs: tuple[str, ...]
     level: Level | None
     age: int | None
-    agencies: Sequence[AgencyMatch]  # Ranked: read a page at a time; all serve the place
-    informal: Sequence[AgencyMatch]
+    agencies: Ranked  # read a page at a time; all serve the place
+    informal: Ranked
     gaps: tuple[Gap, ...]
     partial: Sequence[AgencyMatch] = ()  # serve only part of an imprecise place
     parts: tuple[str, ...] = ()  # area ids holding only part of the place
