@@ -7,7 +7,7 @@ throughput (the ceiling: routing, headers and the network stack, no domain work)
 
     python bench/load.py [--agencies 10000] [--workers 2] [--clients 8] [--seconds 20]
                          [--max-requests 20000] [--route mix|find-help|match|search|coverage]
-                         [--reload] [--json]
+                         [--reload] [--backend whoosh|tantivy] [--json]
 
 `--reload` saves a new version of agencies.csv (same size, other descriptions) 3 s into the
 measured run: the numbers are then latencies while every worker loads and indexes it in the
@@ -335,6 +335,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--max-requests", type=int, default=20_000)
     parser.add_argument("--route", choices=ROUTES, default="mix", help="one route, or the mix")
+    parser.add_argument("--backend", choices=("whoosh", "tantivy"), default="whoosh")
     parser.add_argument(
         "--reload",
         action="store_true",
@@ -353,6 +354,7 @@ def main() -> None:
             DIRECTORY_DATA=str(data),
             DIRECTORY_INDEX_DIR=str(index),
             DIRECTORY_RATE_LIMIT_PER_MINUTE="0",
+            DIRECTORY_SEARCH_BACKEND=args.backend,
             PYTHONPATH=str(ROOT),
         )
         # Build the index once up front, as a deployment would, so workers only open it.
@@ -407,6 +409,7 @@ def main() -> None:
         "workers": args.workers,
         "clients": args.clients,
         "route": args.route,
+        "backend": args.backend,
         "mix": mix,
         "healthz_ceiling": ceiling,
         "ratio_to_ceiling": round(mix["throughput_rps"] / ceiling["throughput_rps"], 3),
