@@ -7,12 +7,13 @@ import os
 import sys
 from collections.abc import Sequence
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 import click
 from flask.cli import FlaskGroup
 
-from .config import Settings, SettingsError, data_folder
+from .config import Settings, SettingsError
 from .coverage import By, Scope
 from .params import enum_values
 from .records import AgeGroup, Kind, Level
@@ -29,10 +30,12 @@ def _set_data(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     return value
 
 
-def chosen_data_folder():
-    """--data (on the group or the command), else $DIRECTORY_DATA, else the bundled data."""
+def chosen_data_folder() -> Path:
+    """--data (on the group or the command), else the DATA setting ($DIRECTORY_DATA, else the
+    bundled data)."""
     context = click.get_current_context(silent=True)
-    return data_folder(context.meta.get("directory.data") if context else None)
+    explicit = context.meta.get("directory.data") if context else None
+    return Path(explicit) if explicit else Path(command_settings().data)
 
 
 data_option = click.option(

@@ -134,8 +134,3 @@ def _cast(spec: Field[Any], value: Any, source: str) -> Any:
 # Each setting can be given as an environment variable with the DIRECTORY_ prefix
 # (DIRECTORY_DATA=/srv/region-data) or as an override to create_app(); see Settings.
 DEFAULTS: dict[str, object] = Settings().as_config()
-
-
-def data_folder(explicit: str | os.PathLike | None = None) -> Path:
-    """The data folder: an explicit path, else $DIRECTORY_DATA, else the bundled data."""
-    return Path(explicit or os.environ.get("DIRECTORY_DATA") or DEFAULT_DATA_DIR)
