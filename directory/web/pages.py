@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     Response,
     current_app,
+    has_request_context,
     jsonify,
     redirect,
     render_template,
@@ -80,10 +81,14 @@ def provenance_helpers() -> dict:
     `once(key, macro, *args)`: a macro's HTML made once per data version. Only for pieces made
     of data records alone (an agency card's name, badges, phones, areas): never a person's."""
     directory = current_directory()
-    return {
+    helpers = {
         "data_line": lambda: data_line(directory),
         "once": lambda key, macro, *args: directory.memo(("html",) + key, lambda: macro(*args)),
     }
+    if has_request_context():  # worked out once per page, not once per agency card
+        helpers["list_url"] = url_for("pages.referral_list")
+        helpers["here"] = request.full_path.rstrip("?")
+    return helpers
 
 
 @bp.get("/about")
