@@ -10,16 +10,12 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pytest
-from test_browser import (  # noqa: F401  (fixtures are used by name)
-    CHROME_FLAGS,
-    CHROMEDRIVER,
-    CHROMIUM,
-    browser,
-    click_and_wait,
-    live_server,
-    open_page,
-    run_axe,
-)
+import test_browser
+from test_browser import CHROME_FLAGS, CHROMEDRIVER, CHROMIUM, click_and_wait, open_page, run_axe
+
+# test_browser's fixtures, used here by name: the live server and a 1280 px Chromium.
+live_server = test_browser.live_server
+browser = test_browser.browser
 
 pytestmark = pytest.mark.browser
 

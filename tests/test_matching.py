@@ -131,7 +131,10 @@ def test_informal_supports_nearby_for_the_needs(bundled_directory):
     [
         ({}, "Enter a ZIP code, town, neighbourhood or address in Allegheny County."),
         ({"near": "15213", "age": "teen"}, 'Unknown age "teen". Choose adult or child.'),
-        ({"near": "15213", "level": "max"}, 'Unknown level "max". Choose blended or administrative.'),
+        (
+            {"near": "15213", "level": "max"},
+            'Unknown level "max". Choose blended or administrative.',
+        ),
         ({"near": "15213", "need": ["rent"]}, 'Unknown need "rent"'),
         ({"near": "15213", "years": "old"}, 'Age in years must be a whole number, not "old".'),
         ({"near": "15213", "years": "200"}, "Age in years must be between 0 and 120."),
