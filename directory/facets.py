@@ -36,7 +36,7 @@ class Facet:
     pair_group: np.ndarray  # (group, value) pairs: group has value
     pair_value: np.ndarray
     groups_with: Mapping[str, np.ndarray]  # value -> groups having it
-    pair_start: np.ndarray = field(repr=False, default=None)  # group -> first pair (pairs
+    pair_start: np.ndarray = field(repr=False)  # group -> first pair (pairs
     # are stored group by group, so a group's values are pair_value[start[g]:start[g + 1]])
     _masks: dict = field(default_factory=dict, repr=False, compare=False)
     _bits: list = field(default_factory=list, repr=False, compare=False)  # [values x words]
