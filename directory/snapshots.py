@@ -3,8 +3,14 @@ index, so a restarted or replaced worker serves the version that was accepted, n
 the files say now.
 
     <SNAPSHOT_DIR or beside the index>/snapshots/<folder key>/<fingerprint>/files/*.csv ...
+                                                             /<fingerprint>/files/hsds/*.csv
                                                              /<fingerprint>/manifest.json
     <folder key>/LATEST        the fingerprint of the newest accepted version
+
+An imported folder's kept HSDS tables (the `hsds/` folder its hsds_package.json lists, with
+each file's digest) are copied too, checked against those digests, so a server serving the
+snapshot still shows the feed's hours, contacts and emails. The fingerprint covers
+hsds_package.json, so it covers the kept tables as well.
 
 Each data folder has its own key (a hash of its resolved path), so two regions never share.
 """
@@ -98,15 +104,22 @@ class SnapshotStore:
     def save(self, data: DataSet, geo_problems: int = 0) -> Snapshot:
         """Copy the accepted data's files (atomically) and mark it the newest."""
         existing = self._open(data.fingerprint)
+        if existing is not None and _lacks_kept_tables(existing):
+            existing = None  # made before snapshots copied hsds/: made again, whole
         if existing is None:
             scratch = atomic.scratch_folder(self.root)
             files = scratch / "files"
             files.mkdir()
             sizes = {}
-            for path in sorted(Path(data.folder).glob("*")):
-                if path.is_file() and path.suffix in SNAPSHOT_SUFFIXES:
-                    shutil.copyfile(path, files / path.name)
-                    sizes[path.name] = (files / path.name).stat().st_size
+            try:
+                for path in sorted(Path(data.folder).glob("*")):
+                    if path.is_file() and path.suffix in SNAPSHOT_SUFFIXES:
+                        shutil.copyfile(path, files / path.name)
+                        sizes[path.name] = (files / path.name).stat().st_size
+                sizes.update(_copy_kept_tables(Path(data.folder), files))
+            except OSError:
+                shutil.rmtree(scratch, ignore_errors=True)
+                raise
             manifest = {
                 "fingerprint": data.fingerprint,
                 "accepted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -131,6 +144,43 @@ class SnapshotStore:
         )
         for old in folders[KEEP - 1 :]:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _lacks_kept_tables(snapshot: Snapshot) -> bool:
+    from .hsds.package import FEED_MANIFEST
+
+    names = snapshot.manifest.get("files", {})
+    return FEED_MANIFEST in names and not any("/" in name for name in names)
+
+
+def _copy_kept_tables(data_folder: Path, files: Path) -> dict[str, int]:
+    """Copy the kept HSDS tables hsds_package.json lists into files/<its folder>/, each checked
+    against the digest the manifest gives (a half-replaced folder is refused with OSError,
+    never snapshotted); {"hsds/services.csv": size, ...}. Nothing when there is no manifest."""
+    from .hsds.package import FEED_MANIFEST
+
+    try:
+        manifest = json.loads((data_folder / FEED_MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as error:
+        raise OSError(f"{FEED_MANIFEST} unreadable ({error})") from None
+    folder = str(manifest.get("folder") or "")
+    listed = manifest.get("files") or {}
+    if not folder or "/" in folder or "\\" in folder or folder.startswith("."):
+        raise OSError(f"{FEED_MANIFEST} names no usable folder ({folder!r})")
+    (files / folder).mkdir()
+    sizes = {}
+    for name, about in sorted(listed.items()):
+        if "/" in name or "\\" in name or name.startswith("."):
+            raise OSError(f"{FEED_MANIFEST} lists an unusable file name ({name!r})")
+        target = files / folder / name
+        shutil.copyfile(data_folder / folder / name, target)
+        digest = hashlib.sha256(target.read_bytes()).hexdigest()
+        if isinstance(about, Mapping) and about.get("sha256") not in (None, digest):
+            raise OSError(f"{folder}/{name} does not match {FEED_MANIFEST} (changed mid-copy?)")
+        sizes[f"{folder}/{name}"] = target.stat().st_size
+    return sizes
 
 
 def shrink_refusal(data: DataSet, settings: Settings, confirmed: bool = False) -> str:
