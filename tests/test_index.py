@@ -280,3 +280,58 @@ def test_two_processes_keep_answering_while_a_third_rebuilds(tmp_path, backend):
         report = json.loads(out)
         assert report["found"] > 0 and report["wrong"] == 0
         assert len(report["folders"]) >= 2  # it followed at least one swap while searching
+
+
+MEMORY_BUILDER = textwrap.dedent("""
+    import pathlib, sys, time
+    from directory.index import Document, backend_named
+
+    backend_name, start = sys.argv[1:3]
+    # Enough text that Whoosh's writer spills columns and postings to scratch files.
+    documents = [
+        Document(n, f"agency {n} food pantry", "Pittsburgh", "rent help eviction " * 30)
+        for n in range(2000)
+    ]
+    while not pathlib.Path(start).exists():  # both processes start building together
+        time.sleep(0.005)
+    for _ in range(2):
+        index = backend_named(backend_name).write(None, iter(documents))
+        found = index.match(["pantry"], 0)
+        assert found.total == 2000, found.total
+        index.close()
+    print("ok")
+""")
+
+
+@pytest.mark.parametrize("backend_name", BACKEND_NAMES)
+def test_two_processes_build_in_memory_indexes_at_the_same_moment(tmp_path, backend_name):
+    # Whoosh's RamStorage kept its writer's scratch files in <tempdir>/MAIN.tmp, one folder
+    # for every process on the machine, so concurrent in-memory builds (INDEX_DIR=":memory:"
+    # or the read-only fallback) deleted each other's files. Each process's in-memory index
+    # is now private: both succeed, and nothing is written to the temporary folder.
+    temp, start = tmp_path / "tmp", tmp_path / "start"
+    temp.mkdir()
+    options = {
+        "cwd": PROJECT_ROOT,
+        "stdout": subprocess.PIPE,
+        "stderr": subprocess.PIPE,
+        "text": True,
+        "env": {"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin", "TMPDIR": str(temp)},
+    }
+    builders = [
+        subprocess.Popen(
+            [sys.executable, "-c", MEMORY_BUILDER, backend_name, str(start)], **options
+        )
+        for _ in range(2)
+    ]
+    start.touch()
+    try:
+        outputs = [builder.communicate(timeout=120) for builder in builders]
+    finally:
+        for builder in builders:
+            if builder.poll() is None:
+                builder.kill()
+    for builder, (out, errors) in zip(builders, outputs, strict=True):
+        assert builder.returncode == 0, errors
+        assert out.strip() == "ok"
+    assert list(temp.iterdir()) == []

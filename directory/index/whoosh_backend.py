@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections.abc import Iterable, Sequence
@@ -49,11 +50,10 @@ class WhooshBackend:
         )
 
     def write(self, folder: Path | None, documents: Iterable[Document]) -> TextIndex:
-        from whoosh.filedb.filestore import RamStorage
         from whoosh.index import create_in
 
         index = (
-            RamStorage().create_index(self.schema())
+            _private_ram_storage().create_index(self.schema())
             if folder is None
             else create_in(str(folder), self.schema())
         )
@@ -74,6 +74,29 @@ class WhooshBackend:
         from whoosh.index import open_dir
 
         return WhooshIndex(open_dir(str(folder)))
+
+
+@functools.cache
+def _private_ram_storage_class():
+    """Whoosh's RamStorage, with its scratch files in RAM too.
+
+    Whoosh's own RamStorage.temp_storage() puts a writer's scratch files in a FileStorage at
+    a fixed path, <tempdir>/MAIN.tmp, shared by every process on the machine, and deletes
+    that folder when a writer finishes: two processes building an in-memory index at once
+    deleted each other's files (FileNotFoundError). Here every writer's scratch storage is a
+    fresh RamStorage of its own, so an in-memory index touches no shared path at all.
+    """
+    from whoosh.filedb.filestore import RamStorage
+
+    class PrivateRamStorage(RamStorage):
+        def temp_storage(self, name=None):
+            return PrivateRamStorage()
+
+    return PrivateRamStorage
+
+
+def _private_ram_storage():
+    return _private_ram_storage_class()()
 
 
 class WhooshIndex:
