@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from directory.cli import main
-from directory.hsds import import_hsds
+from directory.hsds import import_hsds, read_kept_tables
 from directory.hsds.importing.shapes import REQUIRED, table_for_name, table_for_shape
 from directory.loading import load_data
 
@@ -325,7 +325,7 @@ def test_child_records_without_ids_get_stable_ids_reported_once_per_table(tmp_pa
     assert first == derived() and len(set(first)) == 2  # same feed, same ids
 
 
-def test_hsds_31_tables_are_read_and_reported_while_not_kept(tmp_path):
+def test_hsds_31_tables_are_read_and_kept(tmp_path):
     record = service(
         "s1",
         "Example Pantry",
@@ -348,10 +348,16 @@ def test_hsds_31_tables_are_read_and_reported_while_not_kept(tmp_path):
     report = import_hsds(tmp_path / "feed.json", tmp_path / "data")
     assert report.written
     found = messages(report)
-    for table in ("service_capacity", "unit", "url"):
-        assert any(f"HSDS 3.1 {table} record" in m for m in found), (table, found)
-    capacity = next(p for p in report.problems if "3.1 service_capacity" in p.reason)
-    assert capacity.record == "services[0].capacities[0]" and capacity.is_loss
+    assert not [m for m in found if "not kept" in m or "3.1" in m], found
+    kept = read_kept_tables(tmp_path / "data")
+    assert kept is not None
+    (capacity,) = kept["service_capacity"]
+    assert (capacity["id"], capacity["service_id"], capacity["unit_id"]) == ("c1", "s1", "u1")
+    assert (capacity["available"], capacity["updated"]) == (4, "2026-01-01")
+    assert [(u["id"], u["name"]) for u in kept["unit"]] == [("u1", "beds")]
+    assert [(u["id"], u["url"], u["organization_id"]) for u in kept["url"]] == [
+        ("w1", "https://x.example.org", "org-9")
+    ]
 
 
 # -- the report: totals by reason, exit 2 --------------------------------------------------

@@ -51,6 +51,7 @@ class AgencyDetails:
     websites: tuple[Fact, ...] = ()
     emails: tuple[Fact, ...] = ()
     other_phones: tuple[Fact, ...] = ()  # numbers agencies.csv can't hold (not North American)
+    capacities: tuple[Fact, ...] = ()  # HSDS 3.1 service_capacity, only the simple ones
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ def _from_feed(
         ),
         emails=_emails(view, service, organization, places),
         other_phones=_other_phones(view, service_id, places, locations, organization, shown),
+        capacities=capacities(view, service_id),
     )
 
 
@@ -235,6 +237,37 @@ def _other_phones(
         ]
         facts.append(Fact(" ".join([number, *(f"({e})" for e in extras if e)]), source))
     return tuple(dict.fromkeys(facts))
+
+
+def capacities(view: HsdsView, service_id: str) -> tuple[Fact, ...]:
+    """A service's HSDS 3.1 capacities, each only when simple: a whole number available (and
+    of a maximum, when given and not less) of a unit with a name, with the date the feed
+    says it was updated, or that it gives none. Anything else is left to /hsds and the CSV."""
+    facts = []
+    for row in view.children("service_capacity", "service_id", service_id):
+        unit = view.get("unit", row.get("unit_id") or "")
+        name = str(unit.get("name") or "").strip() if unit else ""
+        available, maximum = _count(row.get("available")), _count(row.get("maximum"))
+        if not name or available is None:
+            continue
+        if row.get("maximum") not in (None, "") and (maximum is None or maximum < available):
+            continue
+        text = f"{available} {name} available" + (f" of {maximum}" if maximum is not None else "")
+        updated = str(row.get("updated") or "").strip()
+        text += f" (updated {updated})" if updated else " (the feed gives no date)"
+        if row.get("description"):
+            text += f": {row['description']}"
+        facts.append(Fact(text, "the feed's service capacity record"))
+    return tuple(facts)
+
+
+def _count(value: Any) -> int | None:
+    """A whole, non-negative number, else None."""
+    try:
+        number = float(str(value))
+    except (TypeError, ValueError):
+        return None
+    return int(number) if math.isfinite(number) and number >= 0 and number.is_integer() else None
 
 
 def _formatted(number: str) -> str | None:

@@ -14,7 +14,7 @@ from typing import Any
 from ..records import Area
 from .ids import read_feed_ids
 from .package import write_csv_tables
-from .schema import JSON_FILE, SERVICES_FILE, TABLES, Tables, json_row
+from .schema import JSON_FILE, PACKAGE_TABLES, SERVICES_FILE, TABLES, Tables, json_row
 from .tables import hsds_tables
 from .view import HsdsView
 
@@ -74,7 +74,7 @@ def export_hsds(directory: Any, out_dir: str | Path, format: str = "json") -> Pa
     extents = area_extents(directory.data.areas, shape_of) if shape_of else {}
     tables = hsds_tables(directory.data, extents, read_feed_ids(directory.data.folder))
     writer = write_json_tables if format == "json" else write_csv_tables
-    ours = {JSON_FILE, SERVICES_FILE, "datapackage.json"} | {f for f, _ in TABLES.values()}
+    ours = {JSON_FILE, SERVICES_FILE, "datapackage.json"} | {f for f, _ in PACKAGE_TABLES.values()}
     return write_folder(Path(out_dir), lambda folder: writer(tables, folder), ours)
 
 

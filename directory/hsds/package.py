@@ -14,7 +14,15 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from .schema import HSDS_VERSION, NUMBER_FIELDS, TABLES, Tables, csv_value, empty_tables
+from .schema import (
+    HSDS_VERSION,
+    NUMBER_FIELDS,
+    PACKAGE_TABLES,
+    TABLES,
+    Tables,
+    csv_value,
+    empty_tables,
+)
 
 FEED_FOLDER = "hsds"  # inside a data folder: the imported feed's own tables
 # Beside it, at the top of the data folder: each kept file's digest and row count. The data
@@ -26,9 +34,10 @@ log = logging.getLogger(__name__)
 
 
 def write_csv_tables(tables: Tables, folder: Path) -> None:
-    """Every table of the data package as CSV, headers exactly as the datapackage lists them."""
+    """Every table of the data package as CSV, headers exactly as the datapackage lists them:
+    the 3.0 tables, then the 3.1 ones (service_capacity, unit, url)."""
     folder.mkdir(parents=True, exist_ok=True)
-    for table, (filename, columns) in TABLES.items():
+    for table, (filename, columns) in PACKAGE_TABLES.items():
         with (folder / filename).open("w", encoding="utf-8", newline="") as file:
             writer = csv.writer(file, lineterminator="\n")
             writer.writerow(columns)
@@ -45,7 +54,7 @@ def write_kept_tables(tables: Tables, data_folder: Path) -> None:
     write_csv_tables(tables, folder)
     files = {}
     for path in sorted(folder.iterdir()):
-        table = next((t for t, (name, _) in TABLES.items() if name == path.name), None)
+        table = next((t for t, (name, _) in PACKAGE_TABLES.items() if name == path.name), None)
         files[path.name] = {
             "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
             "rows": len(tables.get(table, ())) if table else None,
@@ -65,7 +74,8 @@ def datapackage_descriptor() -> dict:
     return {
         "profile": "tabular-data-package",
         "name": "human_services_data",
-        "title": "Human Services Data Specification 3.0 export of a service directory",
+        "title": "Human Services Data Specification 3.0 export of a service directory "
+        "(with the HSDS 3.1 tables service_capacity, unit and url)",
         "resources": [
             {
                 "name": table,
@@ -81,7 +91,7 @@ def datapackage_descriptor() -> dict:
                     ],
                 },
             }
-            for table, (filename, columns) in TABLES.items()
+            for table, (filename, columns) in PACKAGE_TABLES.items()
         ],
     }
 
@@ -99,7 +109,7 @@ def read_kept_tables(data_folder: str | Path | None) -> Tables | None:
     if not (folder / TABLES["service"][0]).is_file():
         return None
     tables = empty_tables()
-    for table, (filename, columns) in TABLES.items():
+    for table, (filename, columns) in PACKAGE_TABLES.items():
         path = folder / filename
         if not path.is_file():
             continue

@@ -221,6 +221,19 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "taxonomy": ("taxonomies.csv", ("id", "name", "description", "uri", "version")),
 }
+# HSDS 3.1 tables the 3.0 package lacks: table -> (file, columns). Read by the import, kept
+# in a data folder's hsds/ and written to the CSV export (with a datapackage resource each),
+# but not in the JSON, whose strict 3.0 schemas allow no keys they don't name.
+V31_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "url": ("urls.csv", ("id", "label", "url", "organization_id", "service_id")),
+    "unit": ("units.csv", ("id", "name", "scheme", "identifier", "uri")),
+    "service_capacity": (
+        "service_capacities.csv",
+        ("id", "service_id", "unit_id", "available", "maximum", "description", "updated"),
+    ),
+}
+# The CSV package we write and keep: the 3.0 tables, then the 3.1 ones.
+PACKAGE_TABLES: dict[str, tuple[str, tuple[str, ...]]] = TABLES | V31_TABLES
 # Columns whose values are numbers in JSON (strings in CSV); everything else is text.
 NUMBER_FIELDS: dict[str, frozenset[str]] = {
     "organization": frozenset({"year_incorporated"}),
@@ -229,6 +242,7 @@ NUMBER_FIELDS: dict[str, frozenset[str]] = {
     "phone": frozenset({"extension"}),
     "schedule": frozenset({"timezone", "count", "interval"}),
     "cost_option": frozenset({"amount"}),
+    "service_capacity": frozenset({"available", "maximum"}),
 }
 # Fields the schemas require: kept (as "") in JSON even when we have no value.
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
@@ -274,7 +288,8 @@ Tables = dict[str, list[Row]]
 
 
 def empty_tables() -> Tables:
-    return {table: [] for table in TABLES}
+    """One empty list per table of the package we keep (3.0 and 3.1 tables)."""
+    return {table: [] for table in PACKAGE_TABLES}
 
 
 def json_row(table: str, row: Row) -> Row:
@@ -355,6 +370,7 @@ LINKS = {
     "taxonomy_term_id": "taxonomy_term",
     "taxonomy_id": "taxonomy",
     "parent_organization_id": "organization",
+    "unit_id": "unit",
 }
 # Nested keys of HSDS JSON objects: key -> child table.
 # Nested keys of HSDS JSON objects -> child table: every child list of CHILDREN, plus the

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from ..records import AgeGroup, Agency, Area, DataSet, Level, Need
 from .ids import FeedIds, read_feed_ids
 from .package import read_kept_tables
-from .schema import LINKS, TABLES, Tables, empty_tables, hsds_id
+from .schema import LINKS, PACKAGE_TABLES, Tables, empty_tables, hsds_id
 from .taxonomy import (
     AGE_GROUP,
     AGE_GROUP_TERMS,
@@ -104,7 +104,7 @@ def _without_removed_agencies(kept: Tables, data: DataSet, feed_ids: FeedIds) ->
         row["id"] for row in kept["service_at_location"] if row.get("service_id") in gone
     }
     out = empty_tables()
-    for table in TABLES:  # rows that belonged only to a removed service or its places
+    for table in PACKAGE_TABLES:  # rows that belonged only to a removed service or its places
         out[table] = [row for row in kept.get(table, []) if not _belongs_only_to(row, gone_links)]
         if table == "service":
             out[table] = [row for row in out[table] if row["id"] not in gone]
@@ -132,7 +132,7 @@ def _merged(kept: Tables, made: Tables) -> Tables:
     """
     ours = _our_rows(kept, made)
     out = empty_tables()
-    for table in TABLES:
+    for table in PACKAGE_TABLES:
         made_by_id = {row["id"]: row for row in made.get(table, [])}
         rows = []
         for row in kept.get(table, []):

@@ -205,7 +205,9 @@ class AgencyRows:
             if matched:
                 codes.extend(matched)
             else:
-                others.append(term.text("name") or term.text("code"))
+                name, code = term.text("name"), term.text("code")
+                both = name and code and code != name
+                others.append(f"{name} ({code})" if both else name or code)
         if others:
             notes.append("Taxonomy terms: " + "; ".join(dict.fromkeys(others)))
             self.kept["attribute (other taxonomies)"] += 1

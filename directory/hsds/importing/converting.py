@@ -11,7 +11,7 @@ from typing import Any
 from ...config import DEFAULT_DATA_DIR
 from ...loading import OPEN_ELIGIBILITY, SLUG
 from ...records import Need
-from ..schema import LINKS, TABLES, Tables, empty_tables
+from ..schema import LINKS, PACKAGE_TABLES, Tables, empty_tables
 from ..tables import NO_AREA_NOTES
 from ..taxonomy import AREA, CATEGORY_PREFIX, NEED, RECORD, TAXONOMY_BY_URI
 from .agencies import AgencyRows, unique_slug, vocabulary_needs
@@ -44,7 +44,7 @@ class Converter(AgencyRows):
         region_name: str,
         vocabulary: str | Path | None,
     ):
-        self.tables = {table: tables.get(table, []) for table in TABLES}
+        self.tables = {table: tables.get(table, []) for table in PACKAGE_TABLES}
         self.by_id = {t: {rec.id: rec for rec in recs} for t, recs in self.tables.items()}
         self.problems = problems
         self.src = src

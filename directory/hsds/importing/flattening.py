@@ -24,8 +24,6 @@ from .shapes import (
     FOLDED_COLUMNS,
     NESTED_KEYS,
     V31_COLUMNS,
-    V31_NUMBERS,
-    V31_TABLES,
     columns,
     is_kept,
     known_keys,
@@ -124,7 +122,7 @@ def flatten(
     rec.table, rec.values = table, values
     for note in notes:
         problems.add(rec, None, "", note, "read as HSDS 3.0")
-    numbers = NUMBER_FIELDS.get(table, frozenset()) | V31_NUMBERS.get(table, frozenset())
+    numbers = NUMBER_FIELDS.get(table, frozenset())
     for key, value in list(values.items()):
         if key not in numbers and isinstance(value, (int, float)) and key in columns(table):
             problems.add(rec, key, value, f"expected text, got the number {value}", "read as text")
@@ -259,8 +257,7 @@ class Normaliser:
                         rec,
                         None,
                         rec.id,
-                        f"HSDS {'3.1' if table in V31_TABLES else 'unknown'} {table} record; "
-                        "this directory does not keep them yet",
+                        f"a {table} record, a table this directory does not keep",
                         "record not kept",
                     )
                 continue

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from ..schema import LINKS, NUMBER_FIELDS, TABLES, Tables, empty_tables
+from ..schema import LINKS, NUMBER_FIELDS, PACKAGE_TABLES, Tables, empty_tables
 from .report import ImportProblem, Problems, Rec
 
 # Columns the HSDS 3.0 data package types as dates, date-times or times, or formats as
@@ -36,6 +36,7 @@ VALUE_KINDS: dict[tuple[str, str], str] = {
         )
     },
     ("service", "last_modified"): "date-time",
+    ("service_capacity", "updated"): "date-time",
     ("schedule", "opens_at"): "time",
     ("schedule", "closes_at"): "time",
     **{
@@ -50,6 +51,8 @@ VALUE_KINDS: dict[tuple[str, str], str] = {
             ("accessibility", "url"),
             ("taxonomy_term", "term_uri"),
             ("taxonomy", "uri"),
+            ("url", "url"),
+            ("unit", "uri"),
         )
     },
     **{
@@ -97,9 +100,9 @@ def kept_tables(tables: Mapping[str, list[Rec]], problems: Problems) -> Tables:
     first: dict[str, Rec] = {}
     kept = empty_tables()
     for table, recs in tables.items():
-        if table not in TABLES:
+        if table not in PACKAGE_TABLES:
             continue
-        columns = TABLES[table][1]
+        columns = PACKAGE_TABLES[table][1]
         for rec in recs:
             if table == "service" and rec.id in nameless:
                 continue

@@ -18,6 +18,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
+import shapely
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
@@ -137,6 +139,7 @@ def place_region(
             return None
         problems.append(_problem(src, f"--boundaries: {error}", "boundaries not used"))
     region_zips = set(region.all_zips)
+    points = ZipPoints.of(region.all_zips, by_zip)
     root["name"] = region.name
     root["zips"] = ";".join(region.all_zips)
     root["notes"] = _join(
@@ -149,9 +152,10 @@ def place_region(
     extents = _extents(out_dir / "regions.geojson") | {
         area_id: shape(feature["geometry"]) for area_id, feature in given_shapes.items()
     }
+    names = _NameIndex.of(region)
     for row in areas:
         if row is not root and not row.get("zips"):
-            if not _area_zips(row, region, region_zips, extents, by_zip):
+            if not _area_zips(row, names, region_zips, extents, points):
                 problems.append(
                     _problem(
                         src,
@@ -171,7 +175,7 @@ def place_region(
         write_rows(folder / "regions.csv", REGION_HEADER, areas)
         write_rows(folder / "agencies.csv", AGENCY_HEADER, agencies)
         if region.place_shapes is not None:
-            placed = _shape_areas(region.place_shapes, areas, by_zip)
+            placed = _shape_areas(region.place_shapes, areas, points)
             (folder / "places.geojson").write_text(json.dumps(placed) + "\n", encoding="utf-8")
         if given_shapes:
             _merge_shapes(folder / "regions.geojson", given_shapes)
@@ -236,24 +240,16 @@ def _merge_shapes(path: Path, given: Mapping[str, dict]) -> None:
     path.write_text(json.dumps(collection) + "\n", encoding="utf-8")
 
 
-def _shape_areas(
-    collection: Mapping, areas: list[dict[str, str]], by_zip: Mapping[str, Mapping]
-) -> dict:
+def _shape_areas(collection: Mapping, areas: list[dict[str, str]], points: ZipPoints) -> dict:
     """Boundary polygons in the service areas that hold all the ZIPs whose centroid they hold
     (the same rule as towns), else in the root; each says how, in `membership`."""
-    root = next(row["id"] for row in areas if not row.get("parent"))
-    zips = {row["id"]: set(filter(None, row["zips"].split(";"))) for row in areas}
+    holding = _AreasHolding(areas)
+    root_zips = next(set(filter(None, r["zips"].split(";"))) for r in areas if not r.get("parent"))
     features = []
     for feature in collection["features"]:
-        geom = shape(feature["geometry"])
-        own = {
-            z
-            for z in zips[root]
-            if (point := _zip_point(by_zip, z)) is not None and geom.covers(point)
-        }
-        holding = [a for a, codes in zips.items() if a != root and own and own <= codes]
+        own = set(points.covered_by(shape(feature["geometry"]))) & root_zips
         props = dict(feature["properties"])
-        props["areas"] = ";".join(holding) or root
+        props["areas"] = ";".join(holding.of(own)) or holding.root
         props["membership"] = (
             "In the service areas that list every ZIP code whose centroid it holds ("
             + (", ".join(sorted(own)) or "none")
@@ -283,22 +279,30 @@ def _feed_counties(
     problems: list[ImportProblem],
 ) -> tuple[list[str], str]:
     """The counties of the feed's addresses: the postal code's county, else the county holding
-    the coordinates; counties with few of the addresses are reported, not used."""
-    votes: Counter[str] = Counter()
-    used_zips = used_points = 0
+    the coordinates; counties with few of the addresses are reported, not used. Each distinct
+    ZIP is looked up once and the coordinates are placed all at once (a feed of thousands)."""
+    last_zips = []
     for row in agencies:
         codes = [z for z in zips_in_text(row.get("address") or "") if z in by_zip]
-        county = zip_counties([by_zip[codes[-1]]], county_file).get(codes[-1]) if codes else None
+        last_zips.append(codes[-1] if codes else None)
+    county_of = zip_counties([by_zip[z] for z in set(last_zips) if z], county_file)
+    votes: Counter[str] = Counter()
+    used_zips = 0
+    lons: list[float] = []
+    lats: list[float] = []
+    for row, code in zip(agencies, last_zips):
+        county = county_of.get(code) if code else None
         if county is not None:
             used_zips += 1
-        else:
-            lat, lon = _float(row.get("latitude")), _float(row.get("longitude"))
-            if lat is None or lon is None:
-                continue
-            county = county_file.containing(lon, lat)
-            used_points += county is not None
-        if county is not None:
             votes[county] += 1
+            continue
+        lat, lon = _float(row.get("latitude")), _float(row.get("longitude"))
+        if lat is not None and lon is not None:
+            lons.append(lon)
+            lats.append(lat)
+    placed = [c for c in county_file.containing_all(lons, lats, likely=list(votes)) if c]
+    used_points = len(placed)
+    votes.update(placed)
     total = sum(votes.values())
     kept = [c for c, n in votes.most_common() if n >= MIN_COUNTY_SHARE * total]
     for county, n in votes.items():
@@ -327,12 +331,77 @@ def _folder_counties(folder: Path, county_file: CountyFile) -> list[str]:
     return codes
 
 
+class ZipPoints:
+    """The region's ZIP centroids as arrays, so a shape's ZIPs are found in one vectorised
+    call instead of one shapely Point per ZIP per area."""
+
+    def __init__(self, zips: Sequence[str], lons: Sequence[float], lats: Sequence[float]):
+        self.zips = tuple(zips)
+        self.lons = np.asarray(lons, dtype=float)
+        self.lats = np.asarray(lats, dtype=float)
+
+    @classmethod
+    def of(cls, zips: Sequence[str], by_zip: Mapping[str, Mapping]) -> ZipPoints:
+        """These ZIPs (sorted) with a centroid in the zipcodes package; others are left out."""
+        kept, lons, lats = [], [], []
+        for code in sorted(zips):
+            record = by_zip.get(code) or {}
+            lat, lon = _float(record.get("lat")), _float(record.get("long"))
+            if lat is not None and lon is not None:
+                kept.append(code)
+                lons.append(lon)
+                lats.append(lat)
+        return cls(kept, lons, lats)
+
+    def covered_by(self, geom: BaseGeometry) -> list[str]:
+        """The ZIPs (sorted) whose centroid lies inside the shape or on its edge (for a
+        point, "intersects" is "covered by")."""
+        if not self.zips or geom.is_empty:
+            return []
+        shapely.prepare(geom)
+        inside = shapely.intersects_xy(geom, self.lons, self.lats)
+        return [code for code, hit in zip(self.zips, inside) if hit]
+
+
+class _NameIndex:
+    """The region's county and town names, normalised once for every service area's text."""
+
+    def __init__(self, counties: Sequence[str], places: Mapping[str, Sequence[str]]):
+        self.counties = tuple(counties)
+        self.places = dict(places)  # normalised town name -> its ZIPs
+        self.max_words = max((len(key.split()) for key in self.places), default=0)
+
+    @classmethod
+    def of(cls, region: Region) -> _NameIndex:
+        counties = [normalise_name(label.split(",")[0]) for label in region.labels.values()]
+        places: dict[str, list[str]] = {}
+        for place in region.place_rows:
+            key = normalise_name(place["name"])
+            if key:
+                places.setdefault(key, []).extend(z for z in place["zips"].split(";") if z)
+        return cls([c for c in counties if c], places)
+
+    def names_county(self, words: str) -> bool:
+        """Whether the normalised text (padded with spaces) names one of the counties."""
+        return any(f" {county} " in words for county in self.counties)
+
+    def town_zips(self, words: str) -> list[str]:
+        """The ZIPs of every town named in the normalised text: each run of its words is
+        looked up, so the cost follows the text's length, not the number of towns."""
+        split = words.split()
+        found: list[str] = []
+        for start in range(len(split)):
+            for end in range(start + 1, min(len(split), start + self.max_words) + 1):
+                found += self.places.get(" ".join(split[start:end]), ())
+        return found
+
+
 def _area_zips(
     row: dict[str, str],
-    region: Region,
+    names: _NameIndex,
     region_zips: set[str],
     extents: Mapping[str, BaseGeometry],
-    by_zip: Mapping[str, Mapping],
+    points: ZipPoints,
 ) -> bool:
     """A service area's ZIPs: those inside its extent, else postal codes and town names in its
     name and description; the whole region when it names one of the region's counties."""
@@ -341,24 +410,15 @@ def _area_zips(
     how = ""
     extent = extents.get(row["id"])
     if extent is not None:
-        found = [
-            z
-            for z in sorted(region_zips)
-            if (point := _zip_point(by_zip, z)) is not None and extent.covers(point)
-        ]
+        found = points.covered_by(extent)
         how = "the ZIP codes whose centroid lies inside its extent"
     if not found:
         words = f" {normalise_name(text)} "
-        named_county = any(
-            f" {normalise_name(label.split(',')[0])} " in words for label in region.labels.values()
-        )
-        if named_county or any(f" {w} " in words for w in WHOLE_REGION_WORDS):
+        if names.names_county(words) or any(f" {w} " in words for w in WHOLE_REGION_WORDS):
             found, how = sorted(region_zips), "the whole region (it names the county)"
         else:
             found = [z for z in zips_in_text(text) if z in region_zips]
-            for place in region.place_rows:
-                if f" {normalise_name(place['name'])} " in words:
-                    found += [z for z in place["zips"].split(";") if z]
+            found += names.town_zips(words)
             found = sorted(set(found))
             how = "the postal codes and town names in its name and description"
     if found:
@@ -388,14 +448,32 @@ def _centroid(row: dict[str, str], by_zip: Mapping[str, Mapping]) -> None:
 def _place_areas(places: list[dict[str, str]], areas: list[dict[str, str]]) -> list[dict[str, str]]:
     """Each town in the root area and in every service area that holds all of its ZIPs (one
     that holds only some does not serve the whole town, so a town name does not say it)."""
-    root = next(row["id"] for row in areas if not row.get("parent"))
-    zips = {row["id"]: set(filter(None, row["zips"].split(";"))) for row in areas}
+    holding = _AreasHolding(areas)
     placed = []
     for place in places:
         own = set(filter(None, place["zips"].split(";")))
-        holding = [a for a, codes in zips.items() if a != root and own and own <= codes]
-        placed.append({**place, "areas": ";".join(holding) or root})
+        placed.append({**place, "areas": ";".join(holding.of(own)) or holding.root})
     return placed
+
+
+class _AreasHolding:
+    """Which service areas (not the root) list every one of a set of ZIPs, in the areas'
+    order: ZIP -> areas is indexed once, so each question costs its ZIPs, not every area."""
+
+    def __init__(self, areas: list[dict[str, str]]):
+        self.root = next(row["id"] for row in areas if not row.get("parent"))
+        self.order = {row["id"]: n for n, row in enumerate(areas)}
+        self.by_zip: dict[str, set[str]] = {}
+        for row in areas:
+            if row["id"] != self.root:
+                for code in filter(None, row["zips"].split(";")):
+                    self.by_zip.setdefault(code, set()).add(row["id"])
+
+    def of(self, own: set[str]) -> list[str]:
+        if not own:
+            return []
+        found = set.intersection(*(self.by_zip.get(code, set()) for code in own))
+        return sorted(found, key=self.order.__getitem__)
 
 
 def _extents(path: Path) -> dict[str, BaseGeometry]:

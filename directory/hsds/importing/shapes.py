@@ -12,8 +12,8 @@ Three jobs, all tables of facts written once:
   postal addresses, regular and holiday schedules, services_at_location, eligibility,
   service_taxonomy, organization url -> website...), not checked line by line against it.
 
-HSDS 3.1 adds three tables (`url`, `unit`, `service_capacity`); they are read, and reported
-as not kept unless the product's table list (`schema.TABLES`) holds them.
+HSDS 3.1 adds three tables (`url`, `unit`, `service_capacity`, `schema.V31_TABLES`); they are
+read and kept (in the data folder's hsds/ and the CSV export, not the strict-3.0 JSON).
 """
 
 from __future__ import annotations
@@ -22,19 +22,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..schema import NESTED, TABLES
+from ..schema import NESTED, PACKAGE_TABLES, TABLES, V31_TABLES
 
-# HSDS 3.1 tables the 3.0 package lacks: table -> (file, columns).
-V31_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "url": ("urls.csv", ("id", "label", "url", "organization_id", "service_id")),
-    "unit": ("units.csv", ("id", "name", "scheme", "identifier", "uri")),
-    "service_capacity": (
-        "service_capacities.csv",
-        ("id", "service_id", "unit_id", "available", "maximum", "description", "updated"),
-    ),
-}
-# Numbers in 3.1 JSON.
-V31_NUMBERS: dict[str, frozenset[str]] = {"service_capacity": frozenset({"available", "maximum"})}
 # Ties between equally good tables go to these, in this order.
 CORE_ORDER = ("organization", "service", "location", "service_at_location")
 # HSDS 3.1 columns on 3.0 tables.
@@ -218,8 +207,8 @@ def columns(table: str) -> tuple[str, ...]:
 
 
 def is_kept(table: str) -> bool:
-    """Whether the product's table list holds this table (3.1 tables, not yet)."""
-    return table in TABLES
+    """Whether the package we keep holds this table (the 3.0 tables and the 3.1 ones)."""
+    return table in PACKAGE_TABLES
 
 
 # Names a file, folder or key may use for a table: "services", "services.csv", "service",
