@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import shapely
 from shapely.geometry import Point, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
@@ -190,6 +192,36 @@ class CountyFile:
         codes, tree = self._index
         hits = tree.query(Point(lon, lat), predicate="intersects")
         return codes[int(min(hits))] if len(hits) else None
+
+    def containing_all(
+        self, lons: Sequence[float], lats: Sequence[float], likely: Iterable[str] = ()
+    ) -> list[str | None]:
+        """containing() for many points at once: each point is first tried against the `likely`
+        counties (say, those a feed's ZIP codes already named), and only the rest against
+        every county, in one vectorised query; so a feed in one county builds one outline."""
+        lons_array = np.asarray(lons, dtype=float)
+        lats_array = np.asarray(lats, dtype=float)
+        found: list[str | None] = [None] * len(lons_array)
+        left = np.ones(len(lons_array), dtype=bool)
+        for code in dict.fromkeys(likely):
+            if not left.any():
+                break
+            outline = self.shape(code)
+            shapely.prepare(outline)
+            hits = left & shapely.intersects_xy(outline, lons_array, lats_array)
+            for index in np.flatnonzero(hits):
+                found[index] = code
+            left &= ~hits
+        if left.any():
+            codes, tree = self._index
+            rest = np.flatnonzero(left)
+            points = shapely.points(lons_array[rest], lats_array[rest])
+            inputs, hits = tree.query(points, predicate="intersects")
+            for point, hit in zip(inputs.tolist(), hits.tolist()):  # the lowest code, as one by one
+                index = rest[point]
+                if found[index] is None or codes[hit] < found[index]:
+                    found[index] = codes[hit]
+        return found
 
     def outline(self, codes: Iterable[str]) -> BaseGeometry:
         """The union of these counties' outlines."""

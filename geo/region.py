@@ -21,6 +21,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,10 @@ PLACE_COLUMNS = [
     "notes",
 ]
 MAX_NAME_CHARS = 200  # a region's name, as the importer cuts area names
+# normalise_name for the zipcodes package's own town names, each worked out once per process
+# (tens of thousands of rows, a few thousand names). Only package data goes through it, never a
+# person's words: no cache may be keyed by what someone typed.
+_package_name_key = cache(normalise_name)
 NAME_KEYS = ("name", "NAME", "Name", "NAMELSAD", "LABEL", "label", "MUNICIPAL", "NAME10")
 
 
@@ -162,7 +167,10 @@ def plan_region(
     listed = set(membership)
     zip_rows = zip_point_rows(records, listed, outline)
     area_rows = _area_rows(name, root, codes, labels, county_area, zips, single)
-    place_rows = _town_rows(codes, zips, county_area, by_zip, _town_zip_counts(records))
+    # A town's ZIP count is by (state, name): only the region's states are counted.
+    states = {by_zip[z].get("state") for code in codes for z in zips[code]}
+    in_states = (r for r in records if r.get("state") in states)
+    place_rows = _town_rows(codes, zips, county_area, by_zip, _town_zip_counts(in_states))
     region = Region(
         name,
         root,
@@ -252,12 +260,9 @@ def _town_names(record: Mapping) -> list[tuple[str, bool]]:
 def _town_zip_counts(records: Iterable[Mapping]) -> dict[tuple[str, str], int]:
     """(state, town key) -> how many ZIPs in the whole package carry that town name."""
     counts: dict[tuple[str, str], int] = {}
-    keys: dict[str, str] = {}
     for record in records:
         for town, _ in _town_names(record):
-            if town not in keys:
-                keys[town] = normalise_name(town)
-            key = (record.get("state") or "", keys[town])
+            key = (record.get("state") or "", _package_name_key(town))
             counts[key] = counts.get(key, 0) + 1
     return counts
 
@@ -272,10 +277,10 @@ def _town_rows(codes, zips, county_area, by_zip, counts) -> list[dict[str, str]]
         for zip_code in zips[code]:
             record = by_zip[zip_code]
             names = _town_names(record)
-            main = normalise_name(names[0][0]) if names and names[0][1] else ""
+            main = _package_name_key(names[0][0]) if names and names[0][1] else ""
             for town, primary in names:
                 town = town.title() if town.isupper() else town
-                key = normalise_name(town)
+                key = _package_name_key(town)
                 if not primary and main and _abbreviates(key, main):
                     aliases.setdefault(main, set()).add(town)  # "S San Fran", "Portola Vally"
                     continue
