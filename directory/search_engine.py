@@ -20,7 +20,14 @@ import numpy as np
 from . import params
 from .config import Settings
 from .facets import FACETS, FilterSets
-from .index import SearchIndex, backend_named, data_key, documents_of, index_root
+from .index import (
+    FIELD_BOOSTS,
+    SearchIndex,
+    backend_named,
+    data_key,
+    documents_of,
+    index_root,
+)
 from .records import AgeGroup, Agency, DataSet, Kind, Level
 from .words import (
     AUDIENCE_WORDS,
@@ -235,11 +242,7 @@ class SearchEngine:
         backend = backend_named(settings.search_backend)
         documents = documents_of(data)
         index = SearchIndex(backend, index_root(settings), data_key(data, backend.name), documents)
-        vocabulary = [
-            text
-            for document in documents()
-            for text in (document.name, document.places, document.body)
-        ]
+        vocabulary = [document.text(field) for document in documents() for field in FIELD_BOOSTS]
         vocabulary += [text for need in data.needs for text in (need.label, *need.synonyms)]
         vocabulary += list(AUDIENCE_WORDS.values())
         speller = Speller(word for text in vocabulary for word in all_words(text))

@@ -368,3 +368,61 @@ def test_a_word_in_more_agencies_than_the_text_limit_ranks_within_the_best_and_s
     assert everyone.is_total_exact is False
     assert len(everyone.hits) == everyone.total == 3
     assert search(small, SearchQuery(q="pressley")).is_total_exact is True
+
+
+# -- outside taxonomy terms of an imported feed ----------------------------------------
+
+
+def feed_tagged_with_an_outside_term() -> dict:
+    """Two services; one tagged only with a 211/AIRS term that maps onto none of our needs
+    (no crosswalk row for the "Y" prefix), whose words appear nowhere else in the feed."""
+    airs = "211 LA County Taxonomy (AIRS)"
+    term = {
+        "id": "airs-yz",
+        "code": "YZ-4500.0750",
+        "name": "Whittling Instruction",
+        "description": "x",
+        "taxonomy_id": "airs",
+    }
+
+    def service(sid: str, name: str, **more) -> dict:
+        return {
+            "id": sid,
+            "organization_id": "org-1",
+            "name": name,
+            "description": "Sample data.",
+            "status": "active",
+        } | more
+
+    return {
+        "organizations": [{"id": "org-1", "name": "Example Org", "description": "Sample."}],
+        "taxonomies": [{"id": "airs", "name": airs, "description": "211/AIRS codes"}],
+        "taxonomy_terms": [term],
+        "services": [
+            service(
+                "s1",
+                "Example Craft Club",
+                attributes=[{"id": "a1", "taxonomy_term_id": term["id"]}],
+            ),
+            service("s2", "Example Reading Room"),
+        ],
+    }
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_feed_service_is_found_by_its_outside_taxonomy_term(tmp_path, backend):
+    import json
+
+    from directory.hsds import import_hsds
+
+    (tmp_path / "feed.json").write_text(
+        json.dumps(feed_tagged_with_an_outside_term()), encoding="utf-8"
+    )
+    report = import_hsds(tmp_path / "feed.json", tmp_path / "data")
+    assert report.written, [str(p) for p in report.problems]
+    settings = {"SEARCH_BACKEND": backend, "INDEX_DIR": ":memory:", "GEOCODER": "offline"}
+    directory = Directory.load(tmp_path / "data", settings)
+    for words in ("whittling instruction", "Whittling", "YZ-4500.0750", "whitling"):
+        found = search(directory, SearchQuery(q=words))
+        assert [hit.agency.name for hit in found.hits] == ["Example Craft Club"], words
+    assert search(directory, SearchQuery(q="whitling")).did_you_mean == "whittling"

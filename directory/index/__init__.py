@@ -24,6 +24,7 @@ from .documents import (
     documents_for,
     documents_of,
     index_key,
+    taxonomy_terms,
 )
 from .live import SearchIndex
 from .tantivy_backend import TantivyBackend
@@ -54,4 +55,5 @@ __all__ = [
     "index_root",
     "live_build",
     "pointer_path",
+    "taxonomy_terms",
 ]

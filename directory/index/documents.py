@@ -9,7 +9,7 @@ from dataclasses import astuple, dataclass
 
 from ..records import Agency, Area, DataSet
 
-SCHEMA_VERSION = "2"  # bump when documents or schemas change: every index rebuilds once
+SCHEMA_VERSION = "3"  # bump when documents or schemas change: every index rebuilds once
 
 # Text fields and their weights: a word in the name counts most. Needs and age groups are
 # closed vocabularies, recognised and scored outside the engine (see directory.search): as
@@ -19,7 +19,13 @@ FIELD_BOOSTS: Mapping[str, float] = {
     "name": 3.0,
     "places": 1.0,
     "body": 1.0,
+    "terms": 2.0,  # outside taxonomy terms a feed tagged the service with (a classification)
 }
+
+# The line an HSDS import writes into an agency's notes for the feed's taxonomy terms that
+# map onto none of our needs (directory.hsds.importing): "Taxonomy terms: name (code); ...".
+# Terms that do map became needs, found through the need vocabulary instead.
+TERMS_LINE = "Taxonomy terms:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +36,7 @@ class Document:
     name: str
     places: str  # names of its service areas
     body: str  # description, eligibility, how to refer, languages
+    terms: str = ""  # outside taxonomy terms kept from an imported feed (names and codes)
 
     def text(self, field: str) -> str:
         return getattr(self, field)
@@ -56,7 +63,20 @@ def documents_for(
                 )
                 if part
             ),
+            terms=" ; ".join(taxonomy_terms(agency)),
         )
+
+
+def taxonomy_terms(agency: Agency) -> tuple[str, ...]:
+    """The outside taxonomy terms an import kept on this agency (name, and code when the
+    feed gave one), read from its notes' TERMS_LINE; () for agencies not from a feed."""
+    if TERMS_LINE not in agency.notes:
+        return ()
+    terms: list[str] = []
+    for line in agency.notes.splitlines():
+        if line.startswith(TERMS_LINE):
+            terms += (term.strip() for term in line[len(TERMS_LINE) :].split(";"))
+    return tuple(term for term in dict.fromkeys(terms) if term)
 
 
 def documents_of(data: DataSet) -> Callable[[], Iterator[Document]]:
