@@ -30,11 +30,12 @@ class Directory:
     agencies_by_id: Mapping[str, Agency]
     needs_by_code: Mapping[str, Need]
     areas_by_id: Mapping[str, Area]
+    # Agencies by kind, level, age group, need and area, for search, matching and coverage.
+    filters: FilterSets = field(repr=False)
     settings: Settings = field(default_factory=Settings)
     loaded_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-    # Agencies by kind, level, age group, need and area, for search, matching and coverage.
-    filters: FilterSets | None = field(default=None, repr=False)
-    # None only when loaded with search_index=False (quick tests that never search).
+    # None only when loaded with search_index=False (tests and benchmarks that never search
+    # words); directory/search.py is the one place that answers for a missing engine.
     search_engine: SearchEngine | None = field(default=None, repr=False)
 
     @classmethod

@@ -9,14 +9,13 @@ whom. Pure: no Flask.
 from __future__ import annotations
 
 import functools
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from geo.atlas import Location
-from geo.places import PlaceNotFound
+from geo.places import PlaceNotFound, town_elsewhere
 
 from .catalog import Directory
 from .matching import AgencyMatch, Match, MatchQuery, match, parts_served, place_parts
@@ -271,52 +270,24 @@ def whole_region(directory: Directory) -> Location:
 
 
 def locate_or_outside(directory: Directory, text: str) -> Location:
-    """atlas.locate, but a town elsewhere in the US ("Erie, PA") is answered as outside the
-    region rather than as a place we couldn't find."""
+    """atlas.locate, but a town elsewhere in the US ("Erie, PA") that the atlas's own lookup
+    did not answer (e.g. an address the online geocoder could not place) is answered as
+    outside the region rather than as a place we couldn't find (geo.places.town_elsewhere)."""
     try:
         return directory.atlas.locate(text)
     except PlaceNotFound as error:
-        town = us_town(text)
-        if town is None or error.choices:
+        town = town_elsewhere(text)
+        if town is None or error.choices or town.lat is None or town.lon is None:
             raise
-        name, state, lat, lon = town
+        name = town.city.title()
         return Location(
             text,
-            f"{name}, {state}",
-            lat,
-            lon,
+            ", ".join(part for part in (name, town.county, town.state) if part),
+            town.lat,
+            town.lon,
             "place",
             (),
             False,
             (),
-            f"{name}, {state} is outside {directory.region_name}.",
+            f"{name} is outside {directory.region_name}.",
         )
-
-
-_STATE_AT_END = re.compile(r"^(?P<town>.+?)[\s,]+(?P<state>[A-Za-z]{2})\.?$")
-
-
-def us_town(text: str) -> tuple[str, str, float, float] | None:
-    """A US town typed with its state ("Erie, PA", "Austin TX"), from the zipcodes package."""
-    found = _STATE_AT_END.match(" ".join(text.split()))
-    if not found:
-        return None
-    key = (found.group("town").strip(" ,").casefold(), found.group("state").upper())
-    return _us_towns().get(key)
-
-
-@functools.cache
-def _us_towns() -> dict[tuple[str, str], tuple[str, str, float, float]]:
-    """(town, state) -> (town, state, lat, lon) for every US postal town; package data, not
-    a person's words, so one table per process."""
-    import zipcodes  # the whole US table: loaded only when a place isn't found
-
-    towns: dict[tuple[str, str], tuple[str, str, float, float]] = {}
-    for record in zipcodes.list_all():
-        try:
-            lat, lon = float(record["lat"]), float(record["long"])
-        except (KeyError, TypeError, ValueError):
-            continue
-        key = (record["city"].casefold(), record["state"])
-        towns.setdefault(key, (record["city"], record["state"], lat, lon))
-    return towns

@@ -309,6 +309,32 @@ def elsewhere_lines(directory) -> tuple[UrgentLine, ...]:
     return tuple(lines)
 
 
+# The numbers every page's footer names, as far as the data has them: (number, how, when).
+FOOTER_NUMBERS = (
+    ("911", "call", "If you or someone else is in danger"),
+    ("988", "call or text", "For a mental health crisis"),
+)
+
+
+def footer_lines(directory) -> tuple[UrgentLine, ...]:
+    """911 and 988 for every page's footer, each only if this data version has it with a
+    source: a row of urgent_lines.csv with that phone, else an agency of the data with it.
+    A region whose data has neither gets no numbers in its footer."""
+
+    def lines() -> tuple[UrgentLine, ...]:
+        found = []
+        for number, how, when in FOOTER_NUMBERS:
+            line = next((x for x in vocabulary(directory).lines if x.phone == number), None)
+            if line is None:
+                agency = _agency_with_phone(directory, number)
+                line = _line_of(agency, "crisis", how, when) if agency is not None else None
+            if line is not None and line.source:
+                found.append(replace(line, how=how, when=when))
+        return tuple(found)
+
+    return directory.memo(("footer-lines",), lines)
+
+
 def _agency_with_phone(directory, number: str):
     """The first agency of the data with this phone number (988, 211), once per data version."""
 

@@ -6,6 +6,8 @@ list lives in the URL with a copy in a browser cookie, and no view logs its argu
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     Response,
@@ -31,7 +33,7 @@ from ..referrals import MAX_ITEMS, ReferralList
 from ..screening import ADMINISTRATIVE_WHY, BLENDED_WHY, DECIDED_BY, QUESTIONS
 from ..serialise import coverage_geojson, referral_csv
 from ..svg import key_markers, map_picture, view_box_around
-from ..urgent import vocabulary
+from ..urgent import footer_lines, vocabulary
 from .shared import current_directory, public_url
 
 bp = Blueprint("pages", __name__)
@@ -81,8 +83,9 @@ def provenance_helpers() -> dict:
     `once(key, macro, *args)`: a macro's HTML made once per data version. Only for pieces made
     of data records alone (an agency card's name, badges, phones, areas): never a person's."""
     directory = current_directory()
-    helpers = {
+    helpers: dict[str, Any] = {
         "data_line": lambda: data_line(directory),
+        "footer_lines": lambda: footer_lines(directory),
         "once": lambda key, macro, *args: directory.memo(("html",) + key, lambda: macro(*args)),
     }
     if has_request_context():  # worked out once per page, not once per agency card
