@@ -106,8 +106,24 @@ class Converter(AgencyRows):
 
     # links and indexes
 
+    def _category_terms(self) -> dict[str, str]:
+        """Term id -> code of the Open Eligibility category terms of our need taxonomy, found
+        from their ids (uuid5 of the code) when the feed uses our need taxonomy but leaves the
+        category terms out, as a nested harvest of services does (HSDS nests a service's
+        terms, not their parents): a need's parent is then looked up, not lost."""
+        ours = {
+            rec.id
+            for rec in self.tables["taxonomy"]
+            if TAXONOMY_BY_URI.get(rec.text("uri")) is NEED
+        } | {NEED.id}
+        if not any(t.text("taxonomy_id") in ours for t in self.tables["taxonomy_term"]):
+            return {}
+        codes = (CATEGORY_PREFIX + category for category in OPEN_ELIGIBILITY)
+        return {NEED.term_id(code): code for code in codes}
+
     def _check_links(self) -> None:
         every_id = {rec_id for ids in self.by_id.values() for rec_id in ids}
+        self.category_terms = self._category_terms()
         for table, recs in self.tables.items():
             for rec in recs:
                 for column, target in LINKS.items():
@@ -124,6 +140,7 @@ class Converter(AgencyRows):
                     table == "taxonomy_term"
                     and parent
                     and parent not in self.by_id["taxonomy_term"]
+                    and parent not in self.category_terms
                 ):
                     self.problems.add(
                         rec, "parent_id", parent, "matches no taxonomy_term record", "link ignored"
@@ -143,6 +160,8 @@ class Converter(AgencyRows):
             for rec in self.tables["taxonomy"]
             if rec.text("uri") in TAXONOMY_BY_URI
         }
+        for term_id, code in self.category_terms.items():  # unless the feed gives them
+            self.our_terms[term_id] = (NEED.key, code)
         for term in self.tables["taxonomy_term"]:
             key = ours.get(term.text("taxonomy_id"))
             if key and term.text("code"):
