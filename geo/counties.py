@@ -52,23 +52,46 @@ class UnknownCounty(ValueError):
 
 def decode_arcs(topology: dict) -> list[list[tuple[float, float]]]:
     """Absolute lon/lat coordinates of every arc (TopoJSON stores quantised deltas)."""
-    transform = topology.get("transform")
-    arcs = []
-    for arc in topology["arcs"]:
-        points = []
-        x = y = 0
-        for dx, dy in arc:
-            if transform:
-                x, y = x + dx, y + dy
-                (sx, sy), (tx, ty) = transform["scale"], transform["translate"]
-                points.append((x * sx + tx, y * sy + ty))
-            else:
-                points.append((dx, dy))
-        arcs.append(points)
-    return arcs
+    return [decode_arc(arc, topology.get("transform")) for arc in topology["arcs"]]
 
 
-def ring(indexes: list[int], arcs: list[list[tuple[float, float]]]) -> list[tuple[float, float]]:
+def decode_arc(arc: list, transform: dict | None) -> list[tuple[float, float]]:
+    """One arc's absolute coordinates: each arc's deltas start again from zero, so an arc can be
+    decoded on its own (a region needs a few hundred of the file's ~10,000)."""
+    if not transform:
+        return [(dx, dy) for dx, dy in arc]
+    (sx, sy), (tx, ty) = transform["scale"], transform["translate"]
+    points = []
+    x = y = 0
+    for dx, dy in arc:
+        x, y = x + dx, y + dy
+        points.append((x * sx + tx, y * sy + ty))
+    return points
+
+
+class LazyArcs:
+    """The topology's arcs, each decoded the first time a shape needs it."""
+
+    def __init__(self, topology: dict):
+        self._raw = topology["arcs"]
+        self._transform = topology.get("transform")
+        self._decoded: dict[int, list[tuple[float, float]]] = {}
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __getitem__(self, index: int) -> list[tuple[float, float]]:
+        index = index if index >= 0 else len(self._raw) + index
+        found = self._decoded.get(index)
+        if found is None:
+            found = self._decoded[index] = decode_arc(self._raw[index], self._transform)
+        return found
+
+
+Arcs = Sequence[list[tuple[float, float]]] | LazyArcs
+
+
+def ring(indexes: list[int], arcs: Arcs) -> list[tuple[float, float]]:
     """Join arcs into one ring; a negative index ~i means arc i reversed."""
     points: list[tuple[float, float]] = []
     for index in indexes:
@@ -77,7 +100,7 @@ def ring(indexes: list[int], arcs: list[list[tuple[float, float]]]) -> list[tupl
     return points
 
 
-def geometry_shape(geometry: dict, arcs: list[list[tuple[float, float]]]) -> BaseGeometry:
+def geometry_shape(geometry: dict, arcs: Arcs) -> BaseGeometry:
     """One TopoJSON Polygon or MultiPolygon geometry as a shapely shape."""
     polygons = geometry["arcs"] if geometry["type"] == "MultiPolygon" else [geometry["arcs"]]
     shapes = []
@@ -119,8 +142,8 @@ class CountyFile:
         return _default_county_file()
 
     @cached_property
-    def arcs(self) -> list[list[tuple[float, float]]]:
-        return decode_arcs(self.topology)
+    def arcs(self) -> LazyArcs:
+        return LazyArcs(self.topology)
 
     def check(self, fips: str) -> str:
         """The code itself when it names a county here; else UnknownCounty with help."""
@@ -156,8 +179,16 @@ class CountyFile:
         return f"{name}{kind}, {self.state(fips)}"
 
     def shape(self, fips: str) -> BaseGeometry:
-        """The county's outline (1:10,000,000) as a shapely (Multi)Polygon."""
-        return geometry_shape(self.geometries[self.check(fips)], self.arcs)
+        """The county's outline (1:10,000,000) as a shapely (Multi)Polygon, built once."""
+        code = self.check(fips)
+        found = self._shapes.get(code)
+        if found is None:
+            found = self._shapes[code] = geometry_shape(self.geometries[code], self.arcs)
+        return found
+
+    @cached_property
+    def _shapes(self) -> dict[str, BaseGeometry]:
+        return {}
 
     @cached_property
     def _by_key(self) -> dict[tuple[str, str], str]:
