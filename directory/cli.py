@@ -17,7 +17,7 @@ from .config import Settings, SettingsError
 from .coverage import By, Scope
 from .params import enum_values
 from .records import AgeGroup, Kind, Level
-from .region_cli import describe_region, new_region_command, region_inputs, region_options
+from .region_cli import new_region_command, region_inputs, region_options
 from .search_engine import SORTS
 from .web.server import gunicorn_argv
 
@@ -118,7 +118,9 @@ def choice_of(allowed: type[Enum] | Sequence[str]) -> click.Choice:
 )
 def check_data(confirm_shrink: bool) -> None:
     """Validate the data folder (and its geo files); exit 1 when a server would refuse it: a
-    rejected row, an unusable or cut file, a geo problem, or a suspicious shrink."""
+    rejected row, an unusable or cut file, a geo problem, or a suspicious shrink; or when the
+    urgent vocabulary or the taxonomy crosswalk has a row that can't be used."""
+    from .hsds.crosswalk import folder_problems
     from .serving import check_folder
     from .urgent import read_vocabulary
 
@@ -126,10 +128,11 @@ def check_data(confirm_shrink: bool) -> None:
         chosen_data_folder(), command_settings(), confirm_shrink
     )
     urgent_problems = read_vocabulary(chosen_data_folder()).problems  # a missed word of danger
-    for line in (*problems, *urgent_problems):
+    crosswalk_problems = folder_problems(chosen_data_folder())  # for the next import-hsds
+    for line in (*problems, *urgent_problems, *crosswalk_problems):
         click.echo(line, err=True)
     click.echo(summary)
-    if refused or urgent_problems:
+    if refused or urgent_problems or crosswalk_problems:
         sys.exit(1)
 
 
@@ -444,9 +447,20 @@ def export_hsds_command(out_dir: str, format_: str) -> None:
     type=click.IntRange(1, 4096),
     help="Refuse source files larger than this.",
 )
+@click.option(
+    "--vocabulary",
+    type=click.Path(exists=True, file_okay=False),
+    help="Data folder whose needs.csv (for feeds without our needs) and taxonomy_crosswalk.csv "
+    "to use (default: the bundled needs; the crosswalk already in --out, else the bundled one).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def import_hsds_command(
-    src: str, out_dir: str, region_name: str, max_file_mb: int, as_json: bool
+    src: str,
+    out_dir: str,
+    region_name: str,
+    max_file_mb: int,
+    vocabulary: str | None,
+    as_json: bool,
 ) -> None:
     """Convert an HSDS dataset (CSV package folder or JSON) into a data folder.
 
@@ -456,12 +470,17 @@ def import_hsds_command(
     from .hsds import import_hsds
 
     report = import_hsds(
-        src, out_dir, region_name=region_name, max_file_bytes=max_file_mb << 20, **region_inputs()
+        src,
+        out_dir,
+        region_name=region_name,
+        max_file_bytes=max_file_mb << 20,
+        vocabulary=vocabulary,
+        **region_inputs(),
     )
     if as_json:
         emit_json(report.to_json())
     else:
-        click.echo(report.summary() + ("\n" + describe_region(out_dir) if report.written else ""))
+        click.echo(report.summary() + ("\n" + report.region if report.region else ""))
         if report.problems:
             click.echo(report.totals_text())
         for problem in report.problems:

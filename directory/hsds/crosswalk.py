@@ -105,6 +105,14 @@ class Crosswalk:
     names: Mapping[tuple[str, str], tuple[str, ...]]  # (scheme, words of name or code)
     prefixes: Mapping[str, tuple[tuple[str, tuple[str, ...]], ...]]  # scheme -> longest first
     problems: tuple[str, ...] = field(default=())
+    path: Path | None = None  # the crosswalk file read
+
+    @property
+    def is_bundled(self) -> bool:
+        """Whether the file is the bundled one (written for the bundled vocabulary, so a row
+        naming a need another vocabulary lacks is no county's mistake)."""
+        bundled = (DEFAULT_DATA_DIR / CROSSWALK_FILE).resolve()
+        return self.path is None or self.path.resolve() == bundled
 
     @classmethod
     def build(cls, needs: Iterable[Need], folder: str | Path | None = None) -> Crosswalk:
@@ -142,6 +150,7 @@ class Crosswalk:
             names,
             {s: tuple(sorted(p, key=lambda item: -len(item[0]))) for s, p in prefixes.items()},
             tuple(problems),
+            path,
         )
 
     def needs_for(self, term: Term) -> tuple[str, ...]:
@@ -164,6 +173,18 @@ class Crosswalk:
             if key and (scheme, key) in self.names:
                 return self.names[(scheme, key)]
         return None
+
+
+def folder_problems(folder: str | Path) -> list[str]:
+    """The problems of a data folder's own crosswalk file against its needs.csv (what
+    `directory check-data` prints, each with the file's path): [] when it has none."""
+    from ..loading.needs import load_needs
+
+    folder = Path(folder)
+    if not (folder / CROSSWALK_FILE).is_file():
+        return []
+    needs = load_needs(folder / "needs.csv", [])  # needs.csv's own problems: said by load_data
+    return [str(folder / problem) for problem in Crosswalk.build(needs, folder).problems]
 
 
 def needs_for_terms(terms: Iterable[Term], crosswalk: Crosswalk) -> tuple[str, ...]:

@@ -18,9 +18,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..crosswalk import CROSSWALK_FILE
 from .converting import Converter
 from .reading import MAX_FILE_BYTES, read_source
-from .region import place_region
+from .region import describe_region, place_region
 from .report import Fatal, ImportProblem, ImportReport, Problems
 from .writing import write_data_folder
 
@@ -42,7 +43,9 @@ def import_hsds(
 
     `region_name` names the root service area made for datasets that don't carry our area
     tree; `vocabulary` is a data folder whose needs.csv is used when the dataset has no need
-    taxonomy of ours (default: the bundled data); `counties` (FIPS codes) gives the region's
+    taxonomy of ours (default: the bundled data), and whose taxonomy_crosswalk.csv, if it has
+    one, maps outside taxonomies onto needs (else out_dir's existing one, else the bundled
+    one; a county's own file is copied into out_dir, and its problems are reported); `counties` (FIPS codes) gives the region's
     counties, else they are derived from the feed's addresses; `boundaries` and `region_shapes`
     are optional GeoJSON files of places and of the feed's areas (importing.region).
     """
@@ -50,7 +53,8 @@ def import_hsds(
     problems = Problems()
     try:
         tables = read_source(src, problems, max_file_bytes)
-        converted = Converter(tables, problems, src, region_name, vocabulary).convert()
+        crosswalk = crosswalk_folder(vocabulary, out_dir)
+        converted = Converter(tables, problems, src, region_name, vocabulary, crosswalk).convert()
         counts = write_data_folder(converted, out_dir)
         place_region(out_dir, src, counties, problems, boundaries, region_shapes)  # issue 15
     except Fatal as stop:
@@ -66,7 +70,18 @@ def import_hsds(
         skipped_services=converted.skipped,
         problems=tuple(problems),
         kept_in_notes=dict(sorted(converted.kept_in_notes.items())),
+        region=describe_region(out_dir),
     )
+
+
+def crosswalk_folder(vocabulary: str | Path | None, out_dir: Path) -> Path | None:
+    """Where the crosswalk comes from: the vocabulary folder's taxonomy_crosswalk.csv, else
+    the one already in out_dir (a county's own, kept from an earlier import or put there by
+    hand), else None (the bundled one)."""
+    for folder in (Path(vocabulary) if vocabulary else None, out_dir):
+        if folder is not None and (folder / CROSSWALK_FILE).is_file():
+            return folder
+    return None
 
 
 # -- reading --------------------------------------------------------------------------------

@@ -20,11 +20,11 @@ from ...loading import (
     website,
 )
 from ...records import AgeGroup, Kind, Level, Need, format_phone
-from ..crosswalk import Crosswalk, Term, needs_for_terms
+from ..crosswalk import CROSSWALK_FILE, Crosswalk, Term, needs_for_terms
 from ..schema import LINKS
 from ..tables import AS_WRITTEN, NO_DESCRIPTION, join_address
 from ..taxonomy import AGE_GROUP, KIND, LEVEL, NEED, RECORD
-from .report import Problems, Rec
+from .report import ImportProblem, Problems, Rec
 
 SKIPPED_STATUSES = ("inactive", "defunct")
 
@@ -55,7 +55,9 @@ class AgencyRows:
         used_ids: set[str] = set()
         skipped = 0
         need_words = _need_words(needs.values())
-        self.crosswalk = Crosswalk.build(needs.values(), getattr(self, "vocabulary", None))
+        self.crosswalk = Crosswalk.build(needs.values(), getattr(self, "crosswalk_folder", None))
+        if not self.crosswalk.is_bundled:  # a county's own file: its unused rows are losses
+            self.problems.extend(crosswalk_problems(self.crosswalk))
         for service in self.tables["service"]:
             row = self._agency(service, needs, need_words, used_ids)
             if row is None:
@@ -441,6 +443,31 @@ class AgencyRows:
             )
             text = text[: MAX_FIELD_CHARS - 20].rstrip() + " [cut]"
         return text
+
+
+CROSSWALK_PROBLEM = re.compile(
+    r"^(?P<file>.+?)(?: line (?P<line>\d+))?: (?P<reason>.+); (?P<action>[^;]+)$"
+)
+
+
+def crosswalk_problems(crosswalk: Crosswalk) -> list[ImportProblem]:
+    """The crosswalk file's problems as import problems (file, line, reason, what was done)."""
+    out = []
+    for text in crosswalk.problems:
+        match = CROSSWALK_PROBLEM.match(text)
+        reason, action = (match["reason"], match["action"]) if match else (text, "not used")
+        reason = "crosswalk row: " + re.sub(r"'([^']*)'", r'"\1"', reason)  # totals: "…"
+        out.append(
+            ImportProblem(
+                file=str(crosswalk.path or CROSSWALK_FILE),
+                record=f"line {match['line']}" if match and match["line"] else "",
+                field=None,
+                value="",
+                reason=reason,
+                action=action,
+            )
+        )
+    return out
 
 
 def vocabulary_needs(folder: Path) -> list[Need]:

@@ -31,6 +31,7 @@ class Converted:
     # agency id -> the feed ids of the service it came from (written to hsds_ids.csv).
     kept: Tables = field(default_factory=empty_tables)
     feed_ids: list[dict[str, str]] = field(default_factory=list)
+    crosswalk_file: Path | None = None  # a county's own crosswalk, copied into the folder
 
 
 class Converter(AgencyRows):
@@ -43,6 +44,7 @@ class Converter(AgencyRows):
         src: Path,
         region_name: str,
         vocabulary: str | Path | None,
+        crosswalk: Path | None = None,
     ):
         self.tables = {table: tables.get(table, []) for table in PACKAGE_TABLES}
         self.by_id = {t: {rec.id: rec for rec in recs} for t, recs in self.tables.items()}
@@ -50,6 +52,7 @@ class Converter(AgencyRows):
         self.src = src
         self.region_name = region_name.strip() or "All areas"
         self.vocabulary = Path(vocabulary) if vocabulary else DEFAULT_DATA_DIR
+        self.crosswalk_folder = crosswalk  # None: the bundled taxonomy_crosswalk.csv
         self.kept: dict[str, int] = defaultdict(int)
         self.attributes: dict[str, list[tuple[str, str, str, Rec]]] = defaultdict(list)
         self.our_terms: dict[str, tuple[str, str]] = {}  # term id -> (taxonomy key, code)
@@ -75,6 +78,7 @@ class Converter(AgencyRows):
             extents,
             kept_tables(self.tables, self.problems),
             self._feed_ids(),
+            self.crosswalk.path if self.crosswalk_folder is not None else None,
         )
 
     # the feed's ids of each agency

@@ -84,6 +84,7 @@ class ImportReport:
     skipped_services: int = 0
     problems: tuple[ImportProblem, ...] = ()
     kept_in_notes: Mapping[str, int] = field(default_factory=dict)  # "service.email" -> count
+    region: str = ""  # the derived-region line ("Region: ..., N ZIP codes (derived...)")
 
     @property
     def has_fatal_problem(self) -> bool:
@@ -146,6 +147,7 @@ class ImportReport:
             "skipped_services": self.skipped_services,
             "kept_in_notes": dict(self.kept_in_notes),
             "summary": self.summary(),
+            "region": self.region or None,
             "exit_status": self.exit_status,
             "losses": self.losses,
             "totals_by_reason": [

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from ...loading import AGENCY_HEADER, DATA_FILES, NEED_COLUMNS, REGION_COLUMNS, load_data
+from ..crosswalk import CROSSWALK_FILE
 from ..export import write_folder
 from ..ids import IDS_FILE, write_feed_ids
 from ..package import FEED_FOLDER, FEED_MANIFEST, write_kept_tables
@@ -33,6 +35,8 @@ def write_data_folder(converted: Converted, out_dir: Path) -> tuple[int, int, in
         _write_csv(folder / "agencies.csv", AGENCY_HEADER, converted.agencies)
         write_kept_tables(converted.kept, folder)
         write_feed_ids(folder / IDS_FILE, converted.feed_ids)
+        if converted.crosswalk_file is not None:  # the county's crosswalk goes with its data
+            shutil.copyfile(converted.crosswalk_file, folder / CROSSWALK_FILE)
         if converted.extents:
             features = [
                 {
@@ -61,7 +65,8 @@ def write_data_folder(converted: Converted, out_dir: Path) -> tuple[int, int, in
         counts.extend((len(data.agencies), len(data.areas), len(data.needs)))
 
     try:
-        ours = {*DATA_FILES, FEED_FOLDER, FEED_MANIFEST, IDS_FILE}  # replaced by a new import
+        # replaced by a new import (the crosswalk: by the one it used, if not the bundled one)
+        ours = {*DATA_FILES, FEED_FOLDER, FEED_MANIFEST, IDS_FILE, CROSSWALK_FILE}
         write_folder(out_dir, fill, ours, keep_others=True)
     except (FileExistsError, OSError) as error:
         raise Fatal.about(out_dir, str(error)) from None
