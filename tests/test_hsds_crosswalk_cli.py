@@ -157,3 +157,19 @@ def test_import_hsds_json_includes_the_derived_region_line(source, tmp_path):
         ).output
     )
     assert failed["written"] is False and failed["region"] is None
+
+
+def test_a_vocabulary_folder_without_needs_csv_writes_nothing_and_says_why(source, tmp_path):
+    (tmp_path / "county").mkdir()
+    (tmp_path / "county" / CROSSWALK_FILE).write_text(COUNTY_CROSSWALK, encoding="utf-8")
+    result = run(
+        "import-hsds",
+        str(source),
+        "--out",
+        str(tmp_path / "out"),
+        "--vocabulary",
+        str(tmp_path / "county"),
+    )
+    assert result.exit_code == 1
+    assert "the vocabulary folder has no needs.csv" in result.output
+    assert not (tmp_path / "out").exists()

@@ -8,7 +8,8 @@ such terms onto the need vocabulary of a data folder, from two sources, in this 
 1. `needs.csv`'s `open_eligibility` column: an Open Eligibility category names the need
    filed under it when it is the only one, or the one whose code is the category's name
    ("Health" -> health, not mental-health or wellness).
-2. `taxonomy_crosswalk.csv` (the data folder's own, else the bundled one): rows of
+2. `taxonomy_crosswalk.csv` (a county's own: import-hsds --vocabulary DIR's, else the --out
+   folder's; else the bundled one; `folder_problems` is what check-data reports): rows of
    `scheme,code,need,note`. `scheme` is open-eligibility, airs or esd (or any other name a
    feed's taxonomy carries); `code` is a term's name or code; for airs a code prefix, the
    longest matching prefix winning ("BD" matches "BD-1800.2000"); an empty `need` says

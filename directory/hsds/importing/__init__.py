@@ -52,6 +52,8 @@ def import_hsds(
     src, out_dir = Path(src), Path(out_dir)
     problems = Problems()
     try:
+        if vocabulary is not None and not (Path(vocabulary) / "needs.csv").is_file():
+            raise Fatal.about(vocabulary, "the vocabulary folder has no needs.csv")
         tables = read_source(src, problems, max_file_bytes)
         crosswalk = crosswalk_folder(vocabulary, out_dir)
         converted = Converter(tables, problems, src, region_name, vocabulary, crosswalk).convert()
