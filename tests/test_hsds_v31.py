@@ -138,3 +138,20 @@ def test_the_agency_page_shows_only_simple_capacities_with_their_date(imported):
     )
     clinic = client.get(f"/agencies/{agency_of[CLINIC]}").get_data(as_text=True)
     assert "2 beds available (the feed gives no date)" in clinic
+
+
+def test_our_descriptor_and_the_official_one_both_pass_on_the_31_export(imported, tmp_path):
+    frictionless = pytest.importorskip("frictionless")
+    out = export_hsds(
+        Directory.load(imported, SETTINGS, search_index=False), tmp_path / "csv", "csv"
+    )
+    ours = frictionless.Package(str(out / "datapackage.json")).validate()
+    errors = [f"{task.name}: {error.message}" for task in ours.tasks for error in task.errors]
+    assert ours.valid, errors[:10]
+    checked = {task.name: task.stats.get("rows", 0) for task in ours.tasks}
+    assert checked["service_capacity"] == 3 and checked["unit"] == 2 and checked["url"] == 1
+    official = Path(__file__).resolve().parents[2] / "shared" / "hsds" / "datapackage.json"
+    if official.exists():  # the spec's 3.0 descriptor ignores the 3.1 files beside it
+        descriptor = json.loads(official.read_text(encoding="utf-8"))
+        report = frictionless.Package(descriptor, basepath=str(out)).validate()
+        assert report.valid, [e.message for t in report.tasks for e in t.errors][:10]

@@ -1,5 +1,8 @@
 """The HSDS 3.0 CSV data package: one file per table, written by the export and by the import.
 
+Besides the 3.0 tables it holds HSDS 3.1's service_capacity, unit and url (`PACKAGE_TABLES`),
+each a resource of our descriptor; the official 3.0 descriptor names only its own files.
+
 An import keeps the feed's own records, ids included, as such a package in the `hsds/`
 folder of the data folder it writes (`FEED_FOLDER`); the export and the /hsds API read them
 back with `read_kept_tables`, so what a feed said leaves the directory as it came in.
