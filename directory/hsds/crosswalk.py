@@ -146,7 +146,7 @@ class Crosswalk:
                 prefixes.setdefault(scheme, []).append((_airs(row["code"]), wanted))
             else:
                 names[(scheme, _words(row["code"]))] = wanted
-        problems.sort(key=lambda text: int(re.search(r" line (\d+)", text + " line 0")[1]))
+        problems.sort(key=_line_number)
         return cls(
             names,
             {s: tuple(sorted(p, key=lambda item: -len(item[0]))) for s, p in prefixes.items()},
@@ -254,6 +254,12 @@ def _get(record: Any, key: str) -> str:
         return text(key)
     value = record.get(key) if isinstance(record, Mapping) else None
     return "" if value is None else str(value).strip()
+
+
+def _line_number(problem: str) -> int:
+    """A problem's line in the crosswalk file (0 for the whole file), to sort by."""
+    match = re.search(r" line (\d+)", problem)
+    return int(match[1]) if match else 0
 
 
 def _words(text: str) -> str:

@@ -353,9 +353,9 @@ class _Reader:
             return
         if isinstance(document, dict) and document:
             tabular = {
-                key: table_for_name(key)
+                key: table
                 for key, value in document.items()
-                if isinstance(value, list) and table_for_name(key)
+                if isinstance(value, list) and (table := table_for_name(key))
             }
             if tabular and "id" not in document:  # {"services": [...], "version": "3.0"}
                 for key, value in document.items():
