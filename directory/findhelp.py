@@ -14,12 +14,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
 from geo.atlas import Location
 from geo.places import PlaceNotFound, town_elsewhere
 
 from .catalog import Directory
-from .matching import AgencyMatch, Match, MatchQuery, match, parts_served, place_parts
-from .records import AgeGroup
+from .matching import (
+    AgencyMatch,
+    Match,
+    MatchQuery,
+    Ranked,
+    match,
+    parts_served,
+    place_parts,
+)
+from .records import AgeGroup, Kind
 from .screening import LevelSuggestion, suggest_level
 from .search import search_words
 from .urgent import (
@@ -60,6 +70,54 @@ class FindHelp:
     age_group_inferred: bool = False  # True when the words, not the form, gave the age group
     notices: tuple[str, ...] = ()  # contradictions and other things the person should know
     elsewhere: tuple[UrgentLine, ...] = ()  # outside the region: 211 and 988, from the data
+    whole: tuple[str, ...] = ()  # area ids holding all of the place (place_parts(...).whole)
+
+    # The page's lists of agencies, by name: what section_key and shown answer for.
+    LISTS = ("chosen", "others", "partial", "informal")
+
+    def ranked(self, name: str) -> Sequence[AgencyMatch]:
+        """The whole list `name` (one of LISTS), best first."""
+        if name == "informal":
+            return self.match.informal if self.match else ()
+        return {"chosen": self.chosen, "others": self.others, "partial": self.partial}[name]
+
+    def shown(self, name: str) -> Sequence[AgencyMatch]:
+        """The part of list `name` this page shows."""
+        return self.ranked(name)[: self.limit if name == "chosen" else self.secondary_limit]
+
+    def section_key(self, name: str) -> tuple | None:
+        """What list `name` on the page depends on, when that is only the data version and
+        the derived query (the areas holding the place, age group, age, level, needs, page):
+        then its HTML can be made once and reused. None when it depends on more: the exact
+        point (distances to agencies with an address of their own, supports with an address
+        near the point, the parts of a straddling place, whose distances are to the point).
+        The key holds area ids, codes and numbers only: never a person's words, place or point.
+        """
+        if self.match is None or name not in ("chosen", "others", "informal"):
+            return None
+        ranked = self.ranked(name)
+        if not isinstance(ranked, Ranked):
+            return None
+        filters = ranked.filters
+        has_point = ~np.isnan(filters.points[0])
+        if has_point[ranked.positions].any():
+            return None  # ordered and labelled by the distance to the point
+        if name == "informal":
+            others = ~filters.mask("kind", [Kind.FORMAL.value]) & ~filters.covering(self.whole)
+            if (has_point & others).any():
+                return None  # one with an address near the point would join the list
+        return (
+            name,
+            self.whole,
+            self.match.parts,
+            self.match.age_group.value if self.match.age_group else None,
+            self.match.age,
+            self.match.level.value if self.match.level else None,
+            self.match.needs,
+            self.query.page,
+            self.query.page_size,
+            self.how_to_refer,
+        )
 
     @functools.cached_property  # every card on the page asks
     def how_to_refer(self) -> str | None:
@@ -163,12 +221,8 @@ def find_help(directory: Directory, query: MatchQuery) -> FindHelp:
         ranked.positions
     ]
     fits = offers & meets
-    urgent = urgent_help(
-        directory,
-        words_of_danger,
-        signals,
-        filters.covering(place_parts(directory, location).whole),
-    )
+    whole = place_parts(directory, location).whole
+    urgent = urgent_help(directory, words_of_danger, signals, filters.covering(whole))
     result = replace(result, gaps=gaps_pointing_to_lines(result.gaps, urgent))
     return FindHelp(
         query,
@@ -193,6 +247,7 @@ def find_help(directory: Directory, query: MatchQuery) -> FindHelp:
         age_group=result.age_group,
         age_group_inferred=inferred,
         notices=notices,
+        whole=whole,
     )
 
 

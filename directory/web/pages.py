@@ -12,6 +12,7 @@ from flask import (
     Blueprint,
     Response,
     current_app,
+    get_template_attribute,
     has_request_context,
     jsonify,
     redirect,
@@ -19,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from geo.places import PlaceNotFound
@@ -34,6 +36,7 @@ from ..screening import ADMINISTRATIVE_WHY, BLENDED_WHY, DECIDED_BY, QUESTIONS
 from ..serialise import coverage_geojson, referral_csv
 from ..svg import key_markers, map_picture, view_box_around
 from ..urgent import footer_lines, vocabulary
+from .fragments import fill, list_html, marker
 from .shared import current_directory, public_url
 
 bp = Blueprint("pages", __name__)
@@ -72,9 +75,32 @@ def home():
         }
         return render_template("home.html", problem=problem, **context), 400
     template = "results.html" if answer.is_in_area else "outside.html"
+    context["agency_list"] = _agency_lists(directory, answer, form, context["referrals"])
     response = current_app.make_response(render_template(template, answer=answer, **context))
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _agency_lists(directory, answer, form, referrals):
+    """`agency_list(name, macro)` for results.html: list `name`, kept per data version and
+    derived query when it can be (web/fragments.py), filled with this request's place,
+    links and referral-list buttons."""
+    values = {
+        "P": lambda: answer.location.label,
+        "M": lambda: url_for("pages.home", **form.params(page=answer.query.page + 1)),
+        "U": lambda: url_for("pages.home", **form.params(need=None, q=None)),
+        "H": lambda: request.full_path.rstrip("?"),
+    }
+    on_list = set(referrals.agency_ids()) if referrals else set()
+
+    def on_list_note() -> str:
+        return str(get_template_attribute("macros.html", "on_list_note")())
+
+    def agency_list(name: str, macro) -> Markup:
+        html = list_html(directory, answer, name, lambda: str(macro(answer)))
+        return fill(html, values, on_list, on_list_note)
+
+    return agency_list
 
 
 @bp.app_context_processor
@@ -86,6 +112,7 @@ def provenance_helpers() -> dict:
     helpers: dict[str, Any] = {
         "data_line": lambda: data_line(directory),
         "footer_lines": lambda: footer_lines(directory),
+        "marker": marker,
         "once": lambda key, macro, *args: directory.memo(("html",) + key, lambda: macro(*args)),
     }
     if has_request_context():  # worked out once per page, not once per agency card

@@ -1,0 +1,72 @@
+"""The find-help page's lists of agencies, made once per data version and derived query.
+
+A list's HTML (the cards of the agencies serving the place, community supports) depends on
+the data version and the derived query only (FindHelp.section_key: areas, age group, age,
+level, needs, page), so it is made once and kept with the data version (Directory.memo).
+What belongs to one person is left out of it as markers and filled in per request:
+
+    P  the place as they typed it           M  the "Show more" link (their search, next page)
+    U  the "any need" link (their place)    H  where "Add to referral list" comes back to
+    B<agency id> ... E  an agency's "Add to referral list" form (or "On your referral list")
+
+So a kept list never holds a person's words, place, point or referral list. A list that
+depends on the exact point (FindHelp.section_key is None) is made per request the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Container, Mapping
+from datetime import date
+
+from markupsafe import Markup, escape
+
+from ..catalog import Directory
+from ..findhelp import FindHelp
+from ..hsds.details import KeptFeed
+
+OPEN, CLOSE = "\ue000", "\ue001"  # Unicode private-use characters: never in our own HTML
+_FIELD = re.compile(f"{OPEN}([PMUH]){CLOSE}")
+_BUTTON = re.compile(f"{OPEN}B([^{OPEN}{CLOSE}]*){CLOSE}(.*?){OPEN}E{CLOSE}", re.DOTALL)
+
+
+def marker(kind: str, value: str = "") -> Markup:
+    """A place in a kept list for what is filled in per request."""
+    return Markup(f"{OPEN}{kind}{value.replace(OPEN, '').replace(CLOSE, '')}{CLOSE}")
+
+
+def fill(
+    html: str,
+    values: Mapping[str, Callable[[], str]],
+    on_list: Container[str],
+    on_list_note: Callable[[], str],
+) -> Markup:
+    """The list with this request's values (escaped here) in place of its markers."""
+
+    def button(found: re.Match) -> str:
+        return on_list_note() if found.group(1) in on_list else found.group(2)
+
+    html = _BUTTON.sub(button, html)
+    made: dict[str, str] = {}
+
+    def field(found: re.Match) -> str:
+        kind = found.group(1)
+        if kind not in made:
+            made[kind] = str(escape(values[kind]()))
+        return made[kind]
+
+    return Markup(_FIELD.sub(field, html))
+
+
+def list_html(directory: Directory, answer: FindHelp, name: str, render: Callable[[], str]) -> str:
+    """List `name`'s HTML with its markers: kept with the data version when it depends only
+    on the derived query (and today's date, which decides "not verified since"), else made
+    for this request. Lists whose agencies have live hours from a kept feed are never kept."""
+    key = answer.section_key(name)
+    if key is not None:
+        live = KeptFeed.of(directory).service_of
+        if live and any(found.agency.id in live for found in answer.shown(name)):
+            key = None
+    if key is None:
+        return render()
+    return directory.memo(("findhelp-list", date.today().isoformat(), *key), render)
