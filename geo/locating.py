@@ -20,6 +20,7 @@ from .places import (
     STREET_WORDS,
     Place,
     PlaceNotFound,
+    TownElsewhere,
     normalise_name,
     strip_state,
     town_elsewhere,
@@ -270,17 +271,16 @@ class Locating:
             return self._locate_place(query, places[0], note)
         outside = self._outside_town(query)
         if outside is not None:
-            label = ", ".join(p for p in (outside.city.title(), outside.county, outside.state) if p)
             return Location(
                 query,
-                label,
+                outside.label,
                 outside.lat or 0.0,
                 outside.lon or 0.0,
                 "place",
                 (),
                 False,
                 (),
-                f"{outside.city.title()} is outside {self.region_name}.",
+                outside.message(self.region_name),
             )
         suggestions = gazetteer.suggest(key) if key else []
         hint = f" Did you mean {_or_list(suggestions[:3])}?" if suggestions else ""
@@ -307,16 +307,17 @@ class Locating:
                         return found
         return []
 
-    def _outside_town(self, query: str) -> ZipPoint | None:
-        """A neighbouring postal town named in the text ("Aliquippa, PA"), reported as outside."""
+    def _outside_town(self, query: str) -> TownElsewhere | None:
+        """A neighbouring postal town named in the text ("Aliquippa, PA"), reported as outside;
+        else a farther US town, with or without its state (geo.places.town_elsewhere)."""
         names = self.geometry.outside_names
         for part in reversed([_strip_state(normalise_name(p)) for p in query.split(",")]):
             words = part.split()
             for size in range(min(len(words), 4), 0, -1):
                 found = names.get(" ".join(words[-size:]))
                 if found is not None:
-                    return found
-        return town_elsewhere(query)  # geo.places: a farther town named with its state
+                    return TownElsewhere.at(found)
+        return town_elsewhere(query, self.geometry.gazetteer)
 
     def _locate_online(self, query: str, zip_codes: list[str]) -> Location:
         """Geocode the full address; on any failure, fall back to the offline answer and say so."""

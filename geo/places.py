@@ -177,28 +177,122 @@ STATE_BY_WORD = {"penn": "PA"} | {
 }
 
 
-def town_elsewhere(query: str) -> ZipPoint | None:
-    """A US town named with its state ("Pittsburgh, PA", "Springfield Illinois 62701") from the
-    zipcodes package, at its first standard ZIP's point; None without a state or such a town.
-    The state is needed: many towns share a name."""
+@dataclass(frozen=True, slots=True)
+class TownElsewhere:
+    """A US town outside the region, from the zipcodes package: in one state (with its first
+    standard ZIP's point) or, named without a state, in several (no point: we can't tell which).
+    `city`, `county`, `state`, `lat` and `lon` read like a ZipPoint's."""
+
+    city: str  # as the package spells it ("SACRAMENTO")
+    states: tuple[str, ...]  # USPS abbreviations, sorted
+    point: ZipPoint | None  # the town's first standard ZIP, when there is one state
+
+    @classmethod
+    def at(cls, point: ZipPoint) -> TownElsewhere:
+        return cls(point.city, (point.state,) if point.state else (), point)
+
+    @property
+    def name(self) -> str:
+        return self.city.title()
+
+    @property
+    def county(self) -> str:
+        return self.point.county if self.point else ""
+
+    @property
+    def state(self) -> str:
+        return ", ".join(self.states)
+
+    @property
+    def lat(self) -> float | None:
+        return self.point.lat if self.point else None
+
+    @property
+    def lon(self) -> float | None:
+        return self.point.lon if self.point else None
+
+    @property
+    def label(self) -> str:
+        """ "Sacramento, Sacramento County, CA"; "Springfield (AR, CO, ... or WV)"."""
+        if len(self.states) > 1:
+            return f"{self.name} ({_listed(self.states, 'or')})"
+        return ", ".join(part for part in (self.name, self.county, self.state) if part)
+
+    def message(self, region_name: str) -> str:
+        """What to tell the person: outside the region, and in which states if several."""
+        if len(self.states) > 1:
+            return (
+                f"{self.name} is a town in {len(self.states)} states "
+                f"({_listed(self.states, 'and')}), all outside {region_name}. Add the state "
+                f'("{self.name}, {self.states[0]}") or try a ZIP code or a town in {region_name}.'
+            )
+        return f"{self.name} is outside {region_name}."
+
+
+def _listed(states: Sequence[str], conjunction: str) -> str:
+    return states[0] if len(states) == 1 else f"{', '.join(states[:-1])} {conjunction} {states[-1]}"
+
+
+def town_elsewhere(query: str, gazetteer: Gazetteer | None = None) -> TownElsewhere | None:
+    """A US town outside the region, from the zipcodes package, or None.
+
+    Named with its state ("Pittsburgh, PA", "Springfield Illinois 62701"): that town, at its
+    first standard ZIP's point (the state's town wins even over a local place of that name;
+    callers look the region's own places up first). Named without a state ("Sacramento", "12
+    Main St, Sacramento"): the last comma part, whole, when it is a town somewhere in the US;
+    in several states it lists them and has no point. Given the region's `gazetteer`, a name
+    with no state that is spelled like one of the region's places is left to "did you mean"
+    (None): "Pittsburg" typed in Allegheny County means Pittsburgh, not Pittsburg, KS."""
     words = normalise_name(query).split()
     while words and (words[-1].isdigit() or words[-1] in COUNTRY_WORDS):
         words.pop()
     if words[-2:] == ["united", "states"]:
         del words[-2:]
+    if not words:
+        return None
     for size in (4, 3, 2, 1):
         state = STATE_BY_WORD.get(" ".join(words[-size:])) if len(words) > size else None
         if state is not None:
             town = words[:-size]
             break
     else:
-        return None
+        return _town_without_state(query, gazetteer)
     towns = _package_towns()
     for start in range(len(town)):  # "12 main street pittsburgh" -> "pittsburgh" last
         found = towns.get((state, " ".join(town[start:])))
         if found is not None:
-            return found
+            return TownElsewhere.at(found)
     return None
+
+
+def _town_without_state(query: str, gazetteer: Gazetteer | None) -> TownElsewhere | None:
+    key = ""
+    for part in reversed(query.split(",")):  # the last part that is not just "USA" or a ZIP
+        key = strip_state(normalise_name(part))
+        if key and key not in COUNTRY_WORDS and not key.isdigit():
+            break
+    words = key.split()
+    if not key or any(word.isdigit() for word in words):
+        return None
+    by_state = _package_towns_by_name().get(key)
+    if not by_state:
+        return None
+    if gazetteer is not None and (gazetteer.lookup(key) or gazetteer.suggest(key)):
+        return None
+    if len(by_state) == 1:
+        return TownElsewhere.at(next(iter(by_state.values())))
+    first = next(iter(by_state.values()))
+    return TownElsewhere(first.city, tuple(sorted(by_state)), None)
+
+
+@cache
+def _package_towns_by_name() -> dict[str, dict[str, ZipPoint]]:
+    """normalised town -> state -> the town's first standard ZIP (built once, from the whole
+    package table; keyed by the package's names, never by what someone typed)."""
+    by_name: dict[str, dict[str, ZipPoint]] = {}
+    for (state, name), point in _package_towns().items():
+        by_name.setdefault(name, {})[state] = point
+    return by_name
 
 
 @cache

@@ -118,10 +118,18 @@ def test_another_county_or_state_is_outside_by_name(san_mateo, text, label):
     assert "outside San Mateo County, CA" in location["note"], location
 
 
-def test_a_far_town_without_its_state_is_not_guessed(san_mateo):
+def test_a_far_town_without_its_state_is_outside_and_not_guessed(san_mateo):
+    # Issue 15 follow-up: a US town typed without its state answers "outside" (it used to be
+    # "not found"); one in several states is still not guessed: every state is listed.
     response = client(san_mateo).get("/api/v1/locate", query_string={"q": "Springfield"})
-    assert response.status_code == 400
-    assert "San Mateo County, CA" in json.dumps(response.get_json())
+    assert response.status_code == 200
+    body = response.get_json()
+    assert not body["in_area"] and body["areas"] == []
+    assert "IL" in body["label"] and "MA" in body["label"] and "OR" in body["label"]
+    assert "all outside San Mateo County, CA" in body["note"]
+    boise = locate(san_mateo, "Boise")
+    assert not boise["in_area"] and boise["label"] == "Boise, Ada County, ID"
+    assert "Boise is outside San Mateo County, CA." in boise["note"]
 
 
 def test_match_near_a_zip_returns_the_feeds_services_for_that_place(san_mateo):
