@@ -335,3 +335,81 @@ def test_two_processes_build_in_memory_indexes_at_the_same_moment(tmp_path, back
         assert builder.returncode == 0, errors
         assert out.strip() == "ok"
     assert list(temp.iterdir()) == []
+
+
+# -- build cost ------------------------------------------------------------------------
+
+
+def test_the_one_pass_whoosh_analyzer_gives_whooshs_own_pipeline_terms(data):
+    from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter
+    from whoosh.support.charset import accent_map
+
+    from directory.index.whoosh_backend import WordStems
+
+    pipeline = RegexTokenizer(r"[^\W_]+") | LowercaseFilter() | CharsetFilter(accent_map)
+    pipeline = pipeline | StemFilter()
+    texts = [
+        "Éviction help for İstanbul families; ŒUVRE naïve café 12_34 running RUNNERS",
+        "Straße Ærø ﬁle ǅemal Psychiatrist's ZIP 15213 Mt. Lebanon",
+    ]
+    texts += [document.text(f) for document in documents_of(data)() for f in ("name", "body")]
+    analyzer = WordStems()
+    for mode in ("index", ""):
+        for text in texts:
+            expected = [
+                (t.text, t.pos, t.startchar, t.endchar)
+                for t in pipeline(text, positions=True, chars=True, mode=mode)
+            ]
+            got = [
+                (t.text, t.pos, t.startchar, t.endchar)
+                for t in analyzer(text, positions=True, chars=True, mode=mode)
+            ]
+            assert got == expected, text
+    WordStems.forget_all()
+    list(analyzer("zyzzogeton", mode=""))  # a searched word is never remembered
+    assert "zyzzogeton" not in WordStems._building
+
+
+def test_processes_opening_new_data_at_once_build_its_index_once(tmp_path, data_copy):
+    # Every gunicorn worker opens the new data version after a save: the first builds it
+    # under the index root's lock, the others wait and open that build.
+    opener = textwrap.dedent("""
+        import pathlib, sys, time
+        from directory.index import SearchIndex, backend_named, data_key, documents_of
+        from directory.loading import load_data
+
+        root, folder, start = sys.argv[1:4]
+        data, backend = load_data(folder), backend_named("whoosh")
+        while not pathlib.Path(start).exists():
+            time.sleep(0.005)
+        index = SearchIndex(backend, pathlib.Path(root), data_key(data, "whoosh"),
+                            documents_of(data))
+        assert index.match(["library"]).total
+        print(index.folder.name)
+    """)
+    root, start = tmp_path / "index", tmp_path / "start"
+    options = {
+        "cwd": PROJECT_ROOT,
+        "stdout": subprocess.PIPE,
+        "stderr": subprocess.PIPE,
+        "text": True,
+        "env": {"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"},
+    }
+    openers = [
+        subprocess.Popen(
+            [sys.executable, "-c", opener, str(root), str(data_copy), str(start)], **options
+        )
+        for _ in range(3)
+    ]
+    start.touch()
+    try:
+        outputs = [process.communicate(timeout=120) for process in openers]
+    finally:
+        for process in openers:
+            if process.poll() is None:
+                process.kill()
+    for process, (_, errors) in zip(openers, outputs, strict=True):
+        assert process.returncode == 0, errors
+    builds = [path.name for path in root.iterdir() if path.name.startswith("whoosh-")]
+    assert len(builds) == 1
+    assert {out.strip() for out, _ in outputs} == set(builds)

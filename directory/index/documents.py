@@ -9,7 +9,7 @@ from dataclasses import astuple, dataclass
 
 from ..records import Agency, Area, DataSet
 
-SCHEMA_VERSION = "3"  # bump when documents or schemas change: every index rebuilds once
+SCHEMA_VERSION = "4"  # bump when documents or schemas change: every index rebuilds once
 
 # Text fields and their weights: a word in the name counts most. Needs and age groups are
 # closed vocabularies, recognised and scored outside the engine (see directory.search): as
