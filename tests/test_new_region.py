@@ -96,7 +96,7 @@ def test_imported_feed_passes_check_data(san_mateo):
 )
 def test_the_feeds_county_is_found_by_zip_town_and_point(san_mateo, text):
     location = locate(san_mateo, text)
-    assert location["in_area"] and location["areas"][0] == "all-areas", location
+    assert location["in_area"] and location["areas"][0] == "san-mateo-county-ca", location
 
 
 @pytest.mark.parametrize(
@@ -148,6 +148,23 @@ def test_match_near_a_zip_returns_the_feeds_services_for_that_place(san_mateo):
     assert "Sample Job Club" not in matched(san_mateo, "94019")
 
 
+def test_the_imported_root_area_is_named_for_the_region_everywhere(san_mateo):
+    # The importer's root "all-areas" becomes the region's id once its county is known: the
+    # areas under it, the agencies serving the whole region and the notes all follow.
+    areas = {row["id"]: row for row in rows(san_mateo / "regions.csv")}
+    assert "all-areas" not in areas
+    root = areas["san-mateo-county-ca"]
+    assert root["name"] == "San Mateo County, CA" and not root["parent"]
+    assert 'the importer named it "all-areas"' in root["notes"]
+    assert 'Area id "san-mateo-county-ca" derived from the region\'s name' in root["notes"]
+    assert all(row["parent"] == "san-mateo-county-ca" for row in areas.values() if row is not root)
+    served = [row["areas"].split(";") for row in rows(san_mateo / "agencies.csv")]
+    assert not any("all-areas" in ids for ids in served)
+    assert any("san-mateo-county-ca" in ids for ids in served)  # the feed-wide youth service
+    places = rows(san_mateo / "places.csv")
+    assert places and not any("all-areas" in p["areas"].split(";") for p in places)
+
+
 def test_every_derived_value_says_it_was_derived(san_mateo):
     agencies = {row["name"]: row for row in rows(san_mateo / "agencies.csv")}
     pantry = agencies["Sample Coastside Food Pantry"]
@@ -157,8 +174,9 @@ def test_every_derived_value_says_it_was_derived(san_mateo):
     assert (desk["latitude"], desk["longitude"]) == ("37.4852", "-122.2364")
     assert "latitude" not in desk["reconstructed"]
     areas = {row["id"]: row for row in rows(san_mateo / "regions.csv")}
-    assert "derived from the feed's postal codes" in areas["all-areas"]["notes"]
-    assert "94019" in areas["all-areas"]["zips"].split(";")
+    root = areas["san-mateo-county-ca"]
+    assert "derived from the feed's postal codes" in root["notes"]
+    assert "94019" in root["zips"].split(";")
     assert areas["half-moon-bay-and-pacifica"]["zips"] == "94019;94044"
     assert "ZIP codes derived" in areas["half-moon-bay-and-pacifica"]["notes"]
     assert "extent" in areas["menlo-park-area"]["notes"]
@@ -276,6 +294,16 @@ def test_no_addresses_and_no_county_imports_then_names_the_flag(tmp_path):
     output = run("import-hsds", str(NO_ADDRESS_FEED), "--out", str(out))
     assert "--county FIPS" in output and "Region: none" in output
     assert (out / "agencies.csv").exists() and not (out / "county_outline.geojson").exists()
+
+
+def test_a_region_name_given_to_the_import_keeps_its_own_root_id(tmp_path):
+    out = tmp_path / "data"
+    args = ("--county", "55025", "--region-name", "Madison Area")
+    output = run("import-hsds", str(NO_ADDRESS_FEED), "--out", str(out), *args)
+    assert "Region: Madison Area" in output
+    root = rows(out / "regions.csv")[0]
+    assert (root["id"], root["name"]) == ("madison-area", "Madison Area")
+    assert "Area id" not in root["notes"]
 
 
 @pytest.fixture(scope="module")

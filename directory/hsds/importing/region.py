@@ -11,6 +11,7 @@ and gives locations without coordinates their ZIP's centroid. Every derived valu
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import shutil
 import tempfile
@@ -29,7 +30,15 @@ from geo.build_zip_points import package_records, write_zip_points
 from geo.counties import CountyFile, UnknownCounty
 from geo.files import read_geojson
 from geo.places import normalise_name
-from geo.region import PLACE_COLUMNS, Region, plan_region, write_rows, zip_counties
+from geo.region import (
+    PLACE_COLUMNS,
+    Region,
+    plan_region,
+    region_name,
+    slug,
+    write_rows,
+    zip_counties,
+)
 from geo.zips import zips_in_text
 
 from ...loading import AGENCY_HEADER, REGION_COLUMNS, load_data
@@ -38,6 +47,7 @@ from .report import ImportProblem
 
 GEO_FILES = ("county_outline.geojson", "zip_points.csv", "places.csv")
 DEFAULT_IMPORT_NAME = "All areas"  # the importer's root name when none was given
+DEFAULT_ROOT_ID = "all-areas"  # ...and its id, renamed for the region once its counties are known
 # A county holding fewer than this share of the feed's located addresses is not the feed's
 # county (a head office elsewhere); it is reported, and --county can add it.
 MIN_COUNTY_SHARE = 0.2
@@ -116,6 +126,10 @@ def place_region(
     if root is None:
         return None
     given_name = root["name"] if root["name"] != DEFAULT_IMPORT_NAME else None
+    renamed: dict[str, str] = {}  # old area id -> new
+    if given_name is None and root["id"] == DEFAULT_ROOT_ID:
+        _rename_root(root, region_name(county_file, codes), areas, agencies, problems)
+        renamed[DEFAULT_ROOT_ID] = root["id"]
     region: Region | None = None
 
     def plan(files: Path | None) -> Region:
@@ -149,7 +163,7 @@ def place_region(
         + ("this county." if len(codes) == 1 else "these counties."),
     )
     given_shapes = _given_shapes(region_shapes, areas, src, problems)
-    extents = _extents(out_dir / "regions.geojson") | {
+    extents = _extents(out_dir / "regions.geojson", renamed) | {
         area_id: shape(feature["geometry"]) for area_id, feature in given_shapes.items()
     }
     names = _NameIndex.of(region)
@@ -177,6 +191,8 @@ def place_region(
         if region.place_shapes is not None:
             placed = _shape_areas(region.place_shapes, areas, points)
             (folder / "places.geojson").write_text(json.dumps(placed) + "\n", encoding="utf-8")
+        if renamed:
+            _rename_shapes(folder / "regions.geojson", renamed)
         if given_shapes:
             _merge_shapes(folder / "regions.geojson", given_shapes)
         check_folder(folder)
@@ -187,6 +203,57 @@ def place_region(
         problems.append(_problem(src, f"the region could not be added ({error})", FLAG_HINT))
         return None
     return region
+
+
+def _rename_root(
+    root: dict[str, str],
+    name: str,
+    areas: list[dict[str, str]],
+    agencies: list[dict[str, str]],
+    problems: list[ImportProblem],
+) -> None:
+    """The importer's root "all-areas" gets an id from the region's name ("San Mateo County,
+    CA" -> "san-mateo-county-ca"): in regions.csv (ids and parents), in the agencies' areas and
+    in the import's problems so far; the root's notes keep the old id."""
+    old = root["id"]
+    taken = {row["id"] for row in areas if row is not root}
+    new, number = slug(name), 2
+    while new in taken:
+        new, number = f"{slug(name)}-{number}", number + 1
+    for row in areas:
+        if row.get("parent") == old:
+            row["parent"] = new
+    root["id"] = new
+    root["notes"] = _join(
+        root.get("notes", ""),
+        f'Area id "{new}" derived from the region\'s name (the importer named it "{old}").',
+    )
+    for row in agencies:
+        listed = (row.get("areas") or "").split(";")
+        if old in listed:
+            row["areas"] = ";".join(new if a == old else a for a in listed)
+    quoted = f'"{old}"'
+    for number, problem in enumerate(problems):
+        if quoted in problem.reason or quoted in problem.action:
+            problems[number] = dataclasses.replace(
+                problem,
+                reason=problem.reason.replace(quoted, f'"{new}"'),
+                action=problem.action.replace(quoted, f'"{new}"'),
+            )
+
+
+def _rename_shapes(path: Path, renamed: Mapping[str, str]) -> None:
+    """regions.geojson with renamed area ids (a feed-wide extent on the importer's root)."""
+    features = read_geojson(path, []) or []
+    changed = False
+    for feature in features:
+        props = feature.get("properties") or {}
+        if str(props.get("id") or "") in renamed:
+            props["id"] = renamed[str(props["id"])]
+            changed = True
+    if changed:
+        collection = {"type": "FeatureCollection", "features": features}
+        path.write_text(json.dumps(collection) + "\n", encoding="utf-8")
 
 
 def _given_shapes(
@@ -476,10 +543,11 @@ class _AreasHolding:
         return sorted(found, key=self.order.__getitem__)
 
 
-def _extents(path: Path) -> dict[str, BaseGeometry]:
+def _extents(path: Path, renamed: Mapping[str, str] | None = None) -> dict[str, BaseGeometry]:
     found: dict[str, BaseGeometry] = {}
     for feature in read_geojson(path, []) or []:
         area_id = str((feature.get("properties") or {}).get("id") or "")
+        area_id = (renamed or {}).get(area_id, area_id)
         try:
             found[area_id] = shape(feature["geometry"])
         except (KeyError, TypeError, ValueError, AttributeError):
