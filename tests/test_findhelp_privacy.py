@@ -35,8 +35,7 @@ def test_find_help_caches_never_hold_the_persons_words_or_place():
 
 
 def _lists_kept(app) -> dict:
-    memo = app.extensions["directory"].current()._memo
-    return {key: value for key, value in memo.items() if key[0] == "findhelp-list"}
+    return dict(app.extensions["directory"].current()._memo.get(("findhelp-lists",), {}))
 
 
 def test_kept_agency_lists_are_keyed_by_codes_and_hold_no_persons_place_words_or_list():

@@ -25,8 +25,12 @@ from ..catalog import Directory
 from ..findhelp import FindHelp
 from ..hsds.details import KeptFeed
 
+# Lists kept per data version, at most (the oldest made is dropped first): every choice of
+# needs, age and page is a key, so without a bound a client could fill the memory.
+MAX_KEPT_LISTS = 1024
 OPEN, CLOSE = "\ue000", "\ue001"  # Unicode private-use characters: never in our own HTML
-_FIELD = re.compile(f"{OPEN}([PMUH]){CLOSE}")
+_FIELDS = "PMUH"
+_BUTTON_ENDS = re.compile(f"{OPEN}(?:B[^{OPEN}{CLOSE}]*|E){CLOSE}")
 _BUTTON = re.compile(f"{OPEN}B([^{OPEN}{CLOSE}]*){CLOSE}(.*?){OPEN}E{CLOSE}", re.DOTALL)
 
 
@@ -46,16 +50,16 @@ def fill(
     def button(found: re.Match) -> str:
         return on_list_note() if found.group(1) in on_list else found.group(2)
 
-    html = _BUTTON.sub(button, html)
-    made: dict[str, str] = {}
-
-    def field(found: re.Match) -> str:
-        kind = found.group(1)
-        if kind not in made:
-            made[kind] = str(escape(values[kind]()))
-        return made[kind]
-
-    return Markup(_FIELD.sub(field, html))
+    if on_list:
+        html = _BUTTON.sub(button, html)
+    else:  # the usual case: every button stays a button
+        html = _BUTTON_ENDS.sub("", html)
+    for kind in _FIELDS:
+        mark = f"{OPEN}{kind}{CLOSE}"
+        if mark in html:
+            value = str(escape(values[kind]())).replace(OPEN, "").replace(CLOSE, "")
+            html = html.replace(mark, value)
+    return Markup(html)
 
 
 def list_html(directory: Directory, answer: FindHelp, name: str, render: Callable[[], str]) -> str:
@@ -69,4 +73,14 @@ def list_html(directory: Directory, answer: FindHelp, name: str, render: Callabl
             key = None
     if key is None:
         return render()
-    return directory.memo(("findhelp-list", date.today().isoformat(), *key), render)
+    kept: dict[tuple, str] = directory.memo(("findhelp-lists",), dict)
+    key = (date.today().isoformat(), *key)
+    html = kept.get(key)
+    if html is None:
+        html = kept[key] = render()
+        while len(kept) > MAX_KEPT_LISTS:
+            try:
+                del kept[next(iter(kept))]
+            except (KeyError, StopIteration, RuntimeError):  # another thread dropped it first
+                break
+    return html

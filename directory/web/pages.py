@@ -6,7 +6,9 @@ list lives in the URL with a copy in a browser cookie, and no view logs its argu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -76,9 +78,26 @@ def home():
         return render_template("home.html", problem=problem, **context), 400
     template = "results.html" if answer.is_in_area else "outside.html"
     context["agency_list"] = _agency_lists(directory, answer, form, context["referrals"])
+    context["home_url"] = home_url
     response = current_app.make_response(render_template(template, answer=answer, **context))
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+URL_SAFE = "!$'()*,/:;?@"  # what url_for leaves unescaped in a query (werkzeug.urls)
+
+
+def home_url(params: Mapping[str, object]) -> str:
+    """url_for("pages.home", **params) without the router, for the dozens of facet, paging
+    and suggestion links of one results page (each url_for costs about as much as a card)."""
+    items = [
+        (name, item)
+        for name, value in params.items()
+        for item in (value if isinstance(value, (list, tuple)) else (value,))
+        if item is not None
+    ]
+    query = urlencode(items, safe=URL_SAFE)
+    return f"{request.script_root}/" + (f"?{query}" if query else "")
 
 
 def _agency_lists(directory, answer, form, referrals):
@@ -87,8 +106,8 @@ def _agency_lists(directory, answer, form, referrals):
     links and referral-list buttons."""
     values = {
         "P": lambda: answer.location.label,
-        "M": lambda: url_for("pages.home", **form.params(page=answer.query.page + 1)),
-        "U": lambda: url_for("pages.home", **form.params(need=None, q=None)),
+        "M": lambda: home_url(form.params(page=answer.query.page + 1)),
+        "U": lambda: home_url(form.params(need=None, q=None)),
         "H": lambda: request.full_path.rstrip("?"),
     }
     on_list = set(referrals.agency_ids()) if referrals else set()

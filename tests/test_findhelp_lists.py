@@ -1,0 +1,68 @@
+"""The find-help page's kept agency lists: shared by searches with the same derived query,
+bounded in number, and the same page whether a list was kept or made for the request."""
+
+from __future__ import annotations
+
+from directory import create_app
+from directory.config import DEFAULT_DATA_DIR
+from directory.web import fragments
+
+
+def _app():
+    return create_app({"TESTING": True, "DATA": str(DEFAULT_DATA_DIR), "RELOAD_SECONDS": 0})
+
+
+def _kept(app) -> dict:
+    return app.extensions["directory"].current()._memo.get(("findhelp-lists",), {})
+
+
+def test_a_kept_list_gives_the_same_page_as_one_made_for_the_request(monkeypatch):
+    app = _app()
+    client = app.test_client()
+    ask = {"near": "Lawrenceville", "age": "adult", "need": "housing", "page_size": 1}
+    first = client.get("/", query_string=ask).get_data(as_text=True)  # made, then kept
+    kept = dict(_kept(app))
+    assert kept
+    again = client.get("/", query_string=ask).get_data(as_text=True)  # from what was kept
+    assert again == first
+    assert dict(_kept(app)) == kept  # nothing new was made
+    monkeypatch.setattr(fragments, "MAX_KEPT_LISTS", 0)  # nothing kept: made per request
+    fresh = _app().test_client().get("/", query_string=ask).get_data(as_text=True)
+    assert fresh == first
+
+
+def test_kept_lists_are_bounded(monkeypatch):
+    monkeypatch.setattr(fragments, "MAX_KEPT_LISTS", 3)
+    app = _app()
+    client = app.test_client()
+    for need in ("housing", "employment", "education", "benefits", "transportation"):
+        page = client.get("/", query_string={"near": "Bridgeville", "need": need})
+        assert page.status_code == 200
+        assert len(_kept(app)) <= 3
+
+
+def test_home_url_is_url_for_without_the_router():
+    from flask import url_for
+
+    from directory.web.pages import home_url
+
+    app = _app()
+    cases = [
+        {},
+        {"near": "15213", "age": None, "need": ["housing", "rent & food"], "page": 2},
+        {"near": "Mt. Lebanon, PA", "q": "my son's \u201cschool\u201d/IEP?", "need": []},
+        {"near": "40.44,-79.95", "level": "blended", "years": 10, "crises": "1"},
+    ]
+    with app.test_request_context("/"):
+        for params in cases:
+            assert home_url(params) == url_for("pages.home", **params)
+
+
+def test_fill_escapes_values_and_never_fills_markers_inside_them():
+    html = '<h2>\ue000P\ue001</h2><a href="\ue000M\ue001">more</a>'
+    html += "\ue000Bpa-211\ue001<form>add</form>\ue000E\ue001"
+    values = {"P": lambda: "<b>\ue000M\ue001</b>", "M": lambda: "/?q=a&b"}
+    filled = fragments.fill(html, values, set(), lambda: "ON LIST")
+    assert filled == '<h2>&lt;b&gt;M&lt;/b&gt;</h2><a href="/?q=a&amp;b">more</a><form>add</form>'
+    on_list = fragments.fill(html, values, {"pa-211"}, lambda: "ON LIST")
+    assert on_list.endswith("more</a>ON LIST")
