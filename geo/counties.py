@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
@@ -257,6 +257,57 @@ class CountyFile:
     def outline(self, codes: Iterable[str]) -> BaseGeometry:
         """The union of these counties' outlines."""
         return unary_union([self.shape(code) for code in codes])
+
+
+def zip_counties(
+    records: Iterable[Mapping], counties: CountyFile, within: Iterable[str] | None = None
+) -> dict[str, str]:
+    """ZIP -> FIPS code of its county: the zipcodes package's county name matched to us-atlas,
+    else the county whose outline holds the ZIP's centroid. `within` limits the answer to those
+    counties (and checks only their outlines, which is fast). The centroids are tested all at
+    once, not one shapely Point per ZIP."""
+    wanted = list(dict.fromkeys(within)) if within is not None else None
+    records = list(records)
+    codes: list[str | None] = [None] * len(records)
+    named: dict[tuple[str, str], str | None] = {}  # ~3,000 county names for ~42,000 ZIPs
+    pending: list[int] = []
+    lons: list[float] = []
+    lats: list[float] = []
+    for number, record in enumerate(records):
+        key = (record.get("county") or "", record.get("state") or "")
+        if key not in named:
+            named[key] = counties.fips_for(*key)
+        codes[number] = named[key]
+        if codes[number] is None:
+            lon, lat = _float(record.get("long")), _float(record.get("lat"))
+            if lon is not None and lat is not None:
+                pending.append(number)
+                lons.append(lon)
+                lats.append(lat)
+    if pending and wanted is None:
+        for number, code in zip(pending, counties.containing_all(lons, lats)):
+            codes[number] = code
+    elif pending and wanted is not None:
+        lon_array, lat_array = np.asarray(lons), np.asarray(lats)
+        left = np.ones(len(pending), dtype=bool)
+        for code in wanted:  # the first of the given counties that contains the point
+            hits = left & shapely.contains_xy(counties.shape(code), lon_array, lat_array)
+            for index in np.flatnonzero(hits):
+                codes[pending[index]] = code
+            left &= ~hits
+    keep = set(wanted) if wanted is not None else None
+    return {
+        record["zip_code"]: code
+        for record, code in zip(records, codes)
+        if code is not None and (keep is None or code in keep)
+    }
+
+
+def _float(text: object) -> float | None:
+    try:
+        return float(str(text).strip())
+    except (TypeError, ValueError):
+        return None
 
 
 @cache

@@ -25,15 +25,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import shapely
 from shapely.geometry import Point, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from .build_outline import outline_collection, write_outline
 from .build_zip_points import SOURCE as ZIP_SOURCE
 from .build_zip_points import package_records, write_zip_points, zip_point_rows
-from .counties import CountyFile
+from .counties import CountyFile, zip_counties
 from .files import read_geojson
 from .places import normalise_name
 from .zips import STANDARD
@@ -99,50 +97,6 @@ def region_name(counties: CountyFile, codes: Sequence[str]) -> str:
     """ "San Mateo County, CA"; several counties are joined: "A County, CA and B County, CA"."""
     labels = [counties.label(code) for code in codes]
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
-
-
-def zip_counties(
-    records: Iterable[Mapping], counties: CountyFile, within: Iterable[str] | None = None
-) -> dict[str, str]:
-    """ZIP -> FIPS code of its county: the zipcodes package's county name matched to us-atlas,
-    else the county whose outline holds the ZIP's centroid. `within` limits the answer to those
-    counties (and checks only their outlines, which is fast). The centroids are tested all at
-    once, not one shapely Point per ZIP."""
-    wanted = list(dict.fromkeys(within)) if within is not None else None
-    records = list(records)
-    codes: list[str | None] = [None] * len(records)
-    named: dict[tuple[str, str], str | None] = {}  # ~3,000 county names for ~42,000 ZIPs
-    pending: list[int] = []
-    lons: list[float] = []
-    lats: list[float] = []
-    for number, record in enumerate(records):
-        key = (record.get("county") or "", record.get("state") or "")
-        if key not in named:
-            named[key] = counties.fips_for(*key)
-        codes[number] = named[key]
-        if codes[number] is None:
-            lon, lat = _float(record.get("long")), _float(record.get("lat"))
-            if lon is not None and lat is not None:
-                pending.append(number)
-                lons.append(lon)
-                lats.append(lat)
-    if pending and wanted is None:
-        for number, code in zip(pending, counties.containing_all(lons, lats)):
-            codes[number] = code
-    elif pending and wanted is not None:
-        lon_array, lat_array = np.asarray(lons), np.asarray(lats)
-        left = np.ones(len(pending), dtype=bool)
-        for code in wanted:  # the first of the given counties that contains the point
-            hits = left & shapely.contains_xy(counties.shape(code), lon_array, lat_array)
-            for index in np.flatnonzero(hits):
-                codes[pending[index]] = code
-            left &= ~hits
-    keep = set(wanted) if wanted is not None else None
-    return {
-        record["zip_code"]: code
-        for record, code in zip(records, codes)
-        if code is not None and (keep is None or code in keep)
-    }
 
 
 def plan_region(

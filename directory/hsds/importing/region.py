@@ -5,13 +5,14 @@ from its addresses (postal codes through the zipcodes package, then coordinates 
 county outlines) unless they are given, writes the geo files (geo.region), lists the region's
 ZIPs on the root area, turns service areas' extents, postal codes and town names into ZIPs,
 and gives locations without coordinates their ZIP's centroid. Every derived value says so.
-`directory new-region` (directory/region_import.py) makes a region without a feed.
+The service areas' ZIPs, the towns' and polygons' areas and the root's id are worked out in
+importing/region_areas.py. `directory new-region` (directory/region_import.py) makes a region
+without a feed.
 """
 
 from __future__ import annotations
 
 import csv
-import dataclasses
 import json
 import shutil
 import tempfile
@@ -19,8 +20,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import numpy as np
-import shapely
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
@@ -29,13 +28,11 @@ from geo.build_outline import write_outline
 from geo.build_zip_points import package_records, write_zip_points
 from geo.counties import CountyFile, UnknownCounty
 from geo.files import read_geojson
-from geo.places import normalise_name
 from geo.region import (
     PLACE_COLUMNS,
     Region,
     plan_region,
     region_name,
-    slug,
     write_rows,
     zip_counties,
 )
@@ -43,6 +40,17 @@ from geo.zips import zips_in_text
 
 from ...loading import AGENCY_HEADER, REGION_COLUMNS, load_data
 from ..export import swap_in
+from .region_areas import (
+    NameIndex,
+    ZipPoints,
+    area_zips,
+    join_notes,
+    place_areas,
+    rename_root,
+    rename_shapes,
+    shape_areas,
+    to_float,
+)
 from .report import ImportProblem
 
 GEO_FILES = ("county_outline.geojson", "zip_points.csv", "places.csv")
@@ -54,15 +62,6 @@ MIN_COUNTY_SHARE = 0.2
 FLAG_HINT = (
     "run the import again with --county FIPS: the county's 5-digit code, e.g. --county 06081 "
     "for San Mateo County, CA (repeat --county for a region of several counties)"
-)
-# Words that make a service area the whole region ("Countywide", "all of the county").
-WHOLE_REGION_WORDS = (
-    "countywide",
-    "county wide",
-    "all of the county",
-    "whole county",
-    "entire county",
-    "the whole region",
 )
 REGION_HEADER = REGION_COLUMNS["required"] + REGION_COLUMNS["optional"]
 
@@ -128,7 +127,7 @@ def place_region(
     given_name = root["name"] if root["name"] != DEFAULT_IMPORT_NAME else None
     renamed: dict[str, str] = {}  # old area id -> new
     if given_name is None and root["id"] == DEFAULT_ROOT_ID:
-        _rename_root(root, region_name(county_file, codes), areas, agencies, problems)
+        rename_root(root, region_name(county_file, codes), areas, agencies, problems)
         renamed[DEFAULT_ROOT_ID] = root["id"]
     region: Region | None = None
 
@@ -156,7 +155,7 @@ def place_region(
     points = ZipPoints.of(region.all_zips, by_zip)
     root["name"] = region.name
     root["zips"] = ";".join(region.all_zips)
-    root["notes"] = _join(
+    root["notes"] = join_notes(
         root.get("notes", ""),
         f"Counties {how}: {', '.join(f'{region.labels[c]} ({c})' for c in codes)}. "
         "Its ZIP codes are derived: those the zipcodes package files under "
@@ -166,10 +165,10 @@ def place_region(
     extents = _extents(out_dir / "regions.geojson", renamed) | {
         area_id: shape(feature["geometry"]) for area_id, feature in given_shapes.items()
     }
-    names = _NameIndex.of(region)
+    names = NameIndex.of(region)
     for row in areas:
         if row is not root and not row.get("zips"):
-            if not _area_zips(row, names, region_zips, extents, points):
+            if not area_zips(row, names, region_zips, extents, points):
                 problems.append(
                     _problem(
                         src,
@@ -185,14 +184,14 @@ def place_region(
     def fill(folder: Path) -> None:
         write_outline(folder / "county_outline.geojson", region.outline_geojson)
         write_zip_points(folder / "zip_points.csv", region.zip_rows)
-        write_rows(folder / "places.csv", PLACE_COLUMNS, _place_areas(region.place_rows, areas))
+        write_rows(folder / "places.csv", PLACE_COLUMNS, place_areas(region.place_rows, areas))
         write_rows(folder / "regions.csv", REGION_HEADER, areas)
         write_rows(folder / "agencies.csv", AGENCY_HEADER, agencies)
         if region.place_shapes is not None:
-            placed = _shape_areas(region.place_shapes, areas, points)
+            placed = shape_areas(region.place_shapes, areas, points)
             (folder / "places.geojson").write_text(json.dumps(placed) + "\n", encoding="utf-8")
         if renamed:
-            _rename_shapes(folder / "regions.geojson", renamed)
+            rename_shapes(folder / "regions.geojson", renamed)
         if given_shapes:
             _merge_shapes(folder / "regions.geojson", given_shapes)
         check_folder(folder)
@@ -203,57 +202,6 @@ def place_region(
         problems.append(_problem(src, f"the region could not be added ({error})", FLAG_HINT))
         return None
     return region
-
-
-def _rename_root(
-    root: dict[str, str],
-    name: str,
-    areas: list[dict[str, str]],
-    agencies: list[dict[str, str]],
-    problems: list[ImportProblem],
-) -> None:
-    """The importer's root "all-areas" gets an id from the region's name ("San Mateo County,
-    CA" -> "san-mateo-county-ca"): in regions.csv (ids and parents), in the agencies' areas and
-    in the import's problems so far; the root's notes keep the old id."""
-    old = root["id"]
-    taken = {row["id"] for row in areas if row is not root}
-    new, number = slug(name), 2
-    while new in taken:
-        new, number = f"{slug(name)}-{number}", number + 1
-    for row in areas:
-        if row.get("parent") == old:
-            row["parent"] = new
-    root["id"] = new
-    root["notes"] = _join(
-        root.get("notes", ""),
-        f'Area id "{new}" derived from the region\'s name (the importer named it "{old}").',
-    )
-    for row in agencies:
-        listed = (row.get("areas") or "").split(";")
-        if old in listed:
-            row["areas"] = ";".join(new if a == old else a for a in listed)
-    quoted = f'"{old}"'
-    for number, problem in enumerate(problems):
-        if quoted in problem.reason or quoted in problem.action:
-            problems[number] = dataclasses.replace(
-                problem,
-                reason=problem.reason.replace(quoted, f'"{new}"'),
-                action=problem.action.replace(quoted, f'"{new}"'),
-            )
-
-
-def _rename_shapes(path: Path, renamed: Mapping[str, str]) -> None:
-    """regions.geojson with renamed area ids (a feed-wide extent on the importer's root)."""
-    features = read_geojson(path, []) or []
-    changed = False
-    for feature in features:
-        props = feature.get("properties") or {}
-        if str(props.get("id") or "") in renamed:
-            props["id"] = renamed[str(props["id"])]
-            changed = True
-    if changed:
-        collection = {"type": "FeatureCollection", "features": features}
-        path.write_text(json.dumps(collection) + "\n", encoding="utf-8")
 
 
 def _given_shapes(
@@ -307,25 +255,6 @@ def _merge_shapes(path: Path, given: Mapping[str, dict]) -> None:
     path.write_text(json.dumps(collection) + "\n", encoding="utf-8")
 
 
-def _shape_areas(collection: Mapping, areas: list[dict[str, str]], points: ZipPoints) -> dict:
-    """Boundary polygons in the service areas that hold all the ZIPs whose centroid they hold
-    (the same rule as towns), else in the root; each says how, in `membership`."""
-    holding = _AreasHolding(areas)
-    root_zips = next(set(filter(None, r["zips"].split(";"))) for r in areas if not r.get("parent"))
-    features = []
-    for feature in collection["features"]:
-        own = set(points.covered_by(shape(feature["geometry"]))) & root_zips
-        props = dict(feature["properties"])
-        props["areas"] = ";".join(holding.of(own)) or holding.root
-        props["membership"] = (
-            "In the service areas that list every ZIP code whose centroid it holds ("
-            + (", ".join(sorted(own)) or "none")
-            + "); derived."
-        )
-        features.append({**feature, "properties": props})
-    return {"type": "FeatureCollection", "features": features}
-
-
 def _rewrite(out_dir: Path, fill) -> None:
     """Fill a copy of the just-imported folder and swap it in, so readers see old or new."""
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.region-", dir=out_dir.parent))
@@ -363,7 +292,7 @@ def _feed_counties(
             used_zips += 1
             votes[county] += 1
             continue
-        lat, lon = _float(row.get("latitude")), _float(row.get("longitude"))
+        lat, lon = to_float(row.get("latitude")), to_float(row.get("longitude"))
         if lat is not None and lon is not None:
             lons.append(lon)
             lats.append(lat)
@@ -398,102 +327,6 @@ def _folder_counties(folder: Path, county_file: CountyFile) -> list[str]:
     return codes
 
 
-class ZipPoints:
-    """The region's ZIP centroids as arrays, so a shape's ZIPs are found in one vectorised
-    call instead of one shapely Point per ZIP per area."""
-
-    def __init__(self, zips: Sequence[str], lons: Sequence[float], lats: Sequence[float]):
-        self.zips = tuple(zips)
-        self.lons = np.asarray(lons, dtype=float)
-        self.lats = np.asarray(lats, dtype=float)
-
-    @classmethod
-    def of(cls, zips: Sequence[str], by_zip: Mapping[str, Mapping]) -> ZipPoints:
-        """These ZIPs (sorted) with a centroid in the zipcodes package; others are left out."""
-        kept, lons, lats = [], [], []
-        for code in sorted(zips):
-            record = by_zip.get(code) or {}
-            lat, lon = _float(record.get("lat")), _float(record.get("long"))
-            if lat is not None and lon is not None:
-                kept.append(code)
-                lons.append(lon)
-                lats.append(lat)
-        return cls(kept, lons, lats)
-
-    def covered_by(self, geom: BaseGeometry) -> list[str]:
-        """The ZIPs (sorted) whose centroid lies inside the shape or on its edge (for a
-        point, "intersects" is "covered by")."""
-        if not self.zips or geom.is_empty:
-            return []
-        shapely.prepare(geom)
-        inside = shapely.intersects_xy(geom, self.lons, self.lats)
-        return [code for code, hit in zip(self.zips, inside) if hit]
-
-
-class _NameIndex:
-    """The region's county and town names, normalised once for every service area's text."""
-
-    def __init__(self, counties: Sequence[str], places: Mapping[str, Sequence[str]]):
-        self.counties = tuple(counties)
-        self.places = dict(places)  # normalised town name -> its ZIPs
-        self.max_words = max((len(key.split()) for key in self.places), default=0)
-
-    @classmethod
-    def of(cls, region: Region) -> _NameIndex:
-        counties = [normalise_name(label.split(",")[0]) for label in region.labels.values()]
-        places: dict[str, list[str]] = {}
-        for place in region.place_rows:
-            key = normalise_name(place["name"])
-            if key:
-                places.setdefault(key, []).extend(z for z in place["zips"].split(";") if z)
-        return cls([c for c in counties if c], places)
-
-    def names_county(self, words: str) -> bool:
-        """Whether the normalised text (padded with spaces) names one of the counties."""
-        return any(f" {county} " in words for county in self.counties)
-
-    def town_zips(self, words: str) -> list[str]:
-        """The ZIPs of every town named in the normalised text: each run of its words is
-        looked up, so the cost follows the text's length, not the number of towns."""
-        split = words.split()
-        found: list[str] = []
-        for start in range(len(split)):
-            for end in range(start + 1, min(len(split), start + self.max_words) + 1):
-                found += self.places.get(" ".join(split[start:end]), ())
-        return found
-
-
-def _area_zips(
-    row: dict[str, str],
-    names: _NameIndex,
-    region_zips: set[str],
-    extents: Mapping[str, BaseGeometry],
-    points: ZipPoints,
-) -> bool:
-    """A service area's ZIPs: those inside its extent, else postal codes and town names in its
-    name and description; the whole region when it names one of the region's counties."""
-    text = f"{row.get('name', '')} {row.get('notes', '')}"
-    found: list[str] = []
-    how = ""
-    extent = extents.get(row["id"])
-    if extent is not None:
-        found = points.covered_by(extent)
-        how = "the ZIP codes whose centroid lies inside its extent"
-    if not found:
-        words = f" {normalise_name(text)} "
-        if names.names_county(words) or any(f" {w} " in words for w in WHOLE_REGION_WORDS):
-            found, how = sorted(region_zips), "the whole region (it names the county)"
-        else:
-            found = [z for z in zips_in_text(text) if z in region_zips]
-            found += names.town_zips(words)
-            found = sorted(set(found))
-            how = "the postal codes and town names in its name and description"
-    if found:
-        row["zips"] = ";".join(found)
-        row["notes"] = _join(row.get("notes", ""), f"ZIP codes derived: {how}.")
-    return bool(found)
-
-
 def _centroid(row: dict[str, str], by_zip: Mapping[str, Mapping]) -> None:
     """A location with a postal code and no coordinates gets its ZIP's centroid, marked."""
     if row.get("latitude") or row.get("longitude"):
@@ -505,42 +338,11 @@ def _centroid(row: dict[str, str], by_zip: Mapping[str, Mapping]) -> None:
     row["latitude"], row["longitude"] = f"{point.y:.5f}", f"{point.x:.5f}"
     marked = [c for c in (row.get("reconstructed") or "").split(";") if c]
     row["reconstructed"] = ";".join(dict.fromkeys([*marked, "latitude", "longitude"]))
-    row["notes"] = _join(
+    row["notes"] = join_notes(
         row.get("notes", ""),
         f"Coordinates derived: the centroid of ZIP {codes[-1]} (zipcodes package), "
         "not the street address.",
     )
-
-
-def _place_areas(places: list[dict[str, str]], areas: list[dict[str, str]]) -> list[dict[str, str]]:
-    """Each town in the root area and in every service area that holds all of its ZIPs (one
-    that holds only some does not serve the whole town, so a town name does not say it)."""
-    holding = _AreasHolding(areas)
-    placed = []
-    for place in places:
-        own = set(filter(None, place["zips"].split(";")))
-        placed.append({**place, "areas": ";".join(holding.of(own)) or holding.root})
-    return placed
-
-
-class _AreasHolding:
-    """Which service areas (not the root) list every one of a set of ZIPs, in the areas'
-    order: ZIP -> areas is indexed once, so each question costs its ZIPs, not every area."""
-
-    def __init__(self, areas: list[dict[str, str]]):
-        self.root = next(row["id"] for row in areas if not row.get("parent"))
-        self.order = {row["id"]: n for n, row in enumerate(areas)}
-        self.by_zip: dict[str, set[str]] = {}
-        for row in areas:
-            if row["id"] != self.root:
-                for code in filter(None, row["zips"].split(";")):
-                    self.by_zip.setdefault(code, set()).add(row["id"])
-
-    def of(self, own: set[str]) -> list[str]:
-        if not own:
-            return []
-        found = set.intersection(*(self.by_zip.get(code, set()) for code in own))
-        return sorted(found, key=self.order.__getitem__)
 
 
 def _extents(path: Path, renamed: Mapping[str, str] | None = None) -> dict[str, BaseGeometry]:
@@ -559,7 +361,7 @@ def _zip_point(by_zip: Mapping[str, Mapping], code: str) -> Point | None:
     record = by_zip.get(code)
     if record is None:
         return None
-    lat, lon = _float(record.get("lat")), _float(record.get("long"))
+    lat, lon = to_float(record.get("lat")), to_float(record.get("long"))
     return None if lat is None or lon is None else Point(lon, lat)
 
 
@@ -572,17 +374,6 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 def _problem(src: Path, reason: str, action: str) -> ImportProblem:
     return ImportProblem(src.name, "", None, "", reason, action)
-
-
-def _join(*notes: str) -> str:
-    return " ".join(n.strip() for n in notes if n and n.strip())
-
-
-def _float(text: object) -> float | None:
-    try:
-        return float(str(text).strip())
-    except (TypeError, ValueError):
-        return None
 
 
 def describe_region(folder: str | Path) -> str:
