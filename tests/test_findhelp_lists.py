@@ -26,19 +26,20 @@ def test_a_kept_list_gives_the_same_page_as_one_made_for_the_request(monkeypatch
     again = client.get("/", query_string=ask).get_data(as_text=True)  # from what was kept
     assert again == first
     assert dict(_kept(app)) == kept  # nothing new was made
-    monkeypatch.setattr(fragments, "MAX_KEPT_LISTS", 0)  # nothing kept: made per request
+    monkeypatch.setattr(fragments, "MAX_KEPT_CHARS", 0)  # nothing kept: made per request
     fresh = _app().test_client().get("/", query_string=ask).get_data(as_text=True)
     assert fresh == first
 
 
 def test_kept_lists_are_bounded(monkeypatch):
-    monkeypatch.setattr(fragments, "MAX_KEPT_LISTS", 3)
+    monkeypatch.setattr(fragments, "MAX_KEPT_CHARS", 20_000)
     app = _app()
     client = app.test_client()
     for need in ("housing", "employment", "education", "benefits", "transportation"):
         page = client.get("/", query_string={"near": "Bridgeville", "need": need})
         assert page.status_code == 200
-        assert len(_kept(app)) <= 3
+        kept = _kept(app)
+        assert kept and kept.chars == sum(map(len, kept.values())) <= 20_000
 
 
 def test_home_url_is_url_for_without_the_router():

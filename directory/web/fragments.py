@@ -25,9 +25,11 @@ from ..catalog import Directory
 from ..findhelp import FindHelp
 from ..hsds.details import KeptFeed
 
-# Lists kept per data version, at most (the oldest made is dropped first): every choice of
-# needs, age and page is a key, so without a bound a client could fill the memory.
-MAX_KEPT_LISTS = 1024
+# Characters of list HTML kept per data version and process, at most (the oldest made is
+# dropped first): every choice of needs, age and page is a key, so without a bound a client
+# could fill the memory. A list is about 15,000 characters; the 10,000-agency benchmark's
+# searches make about 2,500 of them.
+MAX_KEPT_CHARS = 48_000_000
 OPEN, CLOSE = "\ue000", "\ue001"  # Unicode private-use characters: never in our own HTML
 _FIELDS = "PMUH"
 _BUTTON_ENDS = re.compile(f"{OPEN}(?:B[^{OPEN}{CLOSE}]*|E){CLOSE}")
@@ -73,14 +75,27 @@ def list_html(directory: Directory, answer: FindHelp, name: str, render: Callabl
             key = None
     if key is None:
         return render()
-    kept: dict[tuple, str] = directory.memo(("findhelp-lists",), dict)
+    kept: KeptLists = directory.memo(("findhelp-lists",), KeptLists)
     key = (date.today().isoformat(), *key)
     html = kept.get(key)
     if html is None:
-        html = kept[key] = render()
-        while len(kept) > MAX_KEPT_LISTS:
+        html = render()
+        kept.keep(key, html)
+    return html
+
+
+class KeptLists(dict):
+    """List HTML by key, dropping the oldest made once MAX_KEPT_CHARS would be passed."""
+
+    chars = 0
+
+    def keep(self, key: tuple, html: str) -> None:
+        if key in self:
+            return
+        self[key] = html
+        self.chars += len(html)
+        while self.chars > MAX_KEPT_CHARS and self:
             try:
-                del kept[next(iter(kept))]
+                self.chars -= len(self.pop(next(iter(self))))
             except (KeyError, StopIteration, RuntimeError):  # another thread dropped it first
                 break
-    return html
