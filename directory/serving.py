@@ -149,7 +149,9 @@ class DirectoryHolder:
 
     def _background_reload(self) -> None:
         try:
-            self.reload_if_changed(wait=False)
+            # Wait here (a background thread, so no request waits) for files still being
+            # written to settle, rather than leaving them for the next look RELOAD_SECONDS on.
+            self.reload_if_changed(wait=True)
         except Exception as error:  # never let a reload thread die noisily with data in it
             log.error("data reload failed: %s", type(error).__name__)
         finally:
@@ -158,7 +160,7 @@ class DirectoryHolder:
     def reload_if_changed(self, wait: bool = True) -> bool:
         """Reload when the files' sizes or mtimes changed and the content hash differs. Files
         changed within STABLE_SECONDS are still being written: wait for them to settle (or,
-        with wait=False, as the background reload does, leave them for the next look)."""
+        with wait=False, leave them for the next look)."""
         with self._lock:
             self._checked_at = time.monotonic()
             stamp = self._file_stamp()
