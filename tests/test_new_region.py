@@ -296,6 +296,20 @@ def test_no_addresses_and_no_county_imports_then_names_the_flag(tmp_path):
     assert (out / "agencies.csv").exists() and not (out / "county_outline.geojson").exists()
 
 
+def test_the_report_names_the_root_by_the_id_the_folder_has(tmp_path):
+    # Named for the region when the region is made...
+    out = tmp_path / "dane"
+    output = run("import-hsds", str(NO_ADDRESS_FEED), "--out", str(out), "--county", "55025")
+    assert 'listed under the whole region ("dane-county-wi")' in output
+    assert "all-areas" not in output
+    # ...and left as the importer made it when the region can't be (a county with no ZIP).
+    out = tmp_path / "lexington"
+    output = run("import-hsds", str(NO_ADDRESS_FEED), "--out", str(out), "--county", "51678")
+    assert "--county 51163" in output and "imported without places" in output
+    assert 'listed under the whole region ("all-areas")' in output
+    assert rows(out / "regions.csv")[0]["id"] == "all-areas"
+
+
 def test_a_region_name_given_to_the_import_keeps_its_own_root_id(tmp_path):
     out = tmp_path / "data"
     args = ("--county", "55025", "--region-name", "Madison Area")

@@ -32,7 +32,6 @@ from geo.region import (
     PLACE_COLUMNS,
     Region,
     plan_region,
-    region_name,
     write_rows,
     zip_counties,
 )
@@ -125,10 +124,6 @@ def place_region(
     if root is None:
         return None
     given_name = root["name"] if root["name"] != DEFAULT_IMPORT_NAME else None
-    renamed: dict[str, str] = {}  # old area id -> new
-    if given_name is None and root["id"] == DEFAULT_ROOT_ID:
-        rename_root(root, region_name(county_file, codes), areas, agencies, problems)
-        renamed[DEFAULT_ROOT_ID] = root["id"]
     region: Region | None = None
 
     def plan(files: Path | None) -> Region:
@@ -151,6 +146,11 @@ def place_region(
             problems.append(_problem(src, str(error), "imported without places"))
             return None
         problems.append(_problem(src, f"--boundaries: {error}", "boundaries not used"))
+    renamed: dict[str, str] = {}  # old area id -> new, once the region is sure to be written
+    reported = list(problems)  # the report as it stands, should the folder not be rewritten
+    if given_name is None and root["id"] == DEFAULT_ROOT_ID:
+        rename_root(root, region.name, areas, agencies, problems)
+        renamed[DEFAULT_ROOT_ID] = root["id"]
     region_zips = set(region.all_zips)
     points = ZipPoints.of(region.all_zips, by_zip)
     root["name"] = region.name
@@ -199,6 +199,7 @@ def place_region(
     try:
         _rewrite(out_dir, fill)
     except (RegionError, OSError) as error:
+        problems[:] = reported  # the folder keeps the importer's areas, ids included
         problems.append(_problem(src, f"the region could not be added ({error})", FLAG_HINT))
         return None
     return region
