@@ -55,8 +55,10 @@ def test_home_url_is_url_for_without_the_router():
         {"near": "40.44,-79.95", "level": "blended", "years": 10, "crises": "1"},
     ]
     with app.test_request_context("/"):
-        for params in cases:
+        pieces: dict = {}
+        for params in cases + cases:
             assert home_url(params) == url_for("pages.home", **params)
+            assert home_url(params, pieces) == url_for("pages.home", **params)
 
 
 def test_fill_escapes_values_and_never_fills_markers_inside_them():

@@ -32,6 +32,9 @@ from ..hsds.details import KeptFeed
 MAX_KEPT_CHARS = 48_000_000
 OPEN, CLOSE = "\ue000", "\ue001"  # Unicode private-use characters: never in our own HTML
 _FIELDS = "PMUH"
+# Runs of spaces holding a line break: one line break renders the same (the lists have no
+# <pre> or <textarea>), and a third of a list's characters are the template's indentation.
+_SPACE = re.compile(r"\s*\n\s*")
 _BUTTON_ENDS = re.compile(f"{OPEN}(?:B[^{OPEN}{CLOSE}]*|E){CLOSE}")
 _BUTTON = re.compile(f"{OPEN}B([^{OPEN}{CLOSE}]*){CLOSE}(.*?){OPEN}E{CLOSE}", re.DOTALL)
 
@@ -69,6 +72,8 @@ def list_html(directory: Directory, answer: FindHelp, name: str, render: Callabl
     on the derived query (and today's date, which decides "not verified since"), else made
     for this request. Lists whose agencies have live hours from a kept feed are never kept."""
     key = answer.section_key(name)
+    made = render
+    render = lambda: _SPACE.sub("\n", made())  # noqa: E731 - the template's indentation
     if key is not None:
         live = KeptFeed.of(directory).service_of
         if live and any(found.agency.id in live for found in answer.shown(name)):

@@ -78,7 +78,8 @@ def home():
         return render_template("home.html", problem=problem, **context), 400
     template = "results.html" if answer.is_in_area else "outside.html"
     context["agency_list"] = _agency_lists(directory, answer, form, context["referrals"])
-    context["home_url"] = home_url
+    pieces: dict = {}  # this request's only
+    context["home_url"] = lambda params: home_url(params, pieces)
     response = current_app.make_response(render_template(template, answer=answer, **context))
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -87,16 +88,23 @@ def home():
 URL_SAFE = "!$'()*,/:;?@"  # what url_for leaves unescaped in a query (werkzeug.urls)
 
 
-def home_url(params: Mapping[str, object]) -> str:
+def home_url(params: Mapping[str, object], pieces: dict | None = None) -> str:
     """url_for("pages.home", **params) without the router, for the dozens of facet, paging
-    and suggestion links of one results page (each url_for costs about as much as a card)."""
-    items = [
-        (name, item)
-        for name, value in params.items()
-        for item in (value if isinstance(value, (list, tuple)) else (value,))
-        if item is not None
-    ]
-    query = urlencode(items, safe=URL_SAFE)
+    and suggestion links of one results page (each url_for costs about as much as a card).
+    `pieces` (one request's, never kept) holds each parameter's encoding, made once."""
+    encoded = []
+    for name, value in params.items():
+        key = (name, tuple(value) if isinstance(value, list) else value)
+        piece = pieces.get(key) if pieces is not None else None
+        if piece is None:
+            values = value if isinstance(value, (list, tuple)) else (value,)
+            items = [(name, item) for item in values if item is not None]
+            piece = urlencode(items, safe=URL_SAFE)
+            if pieces is not None:
+                pieces[key] = piece
+        if piece:
+            encoded.append(piece)
+    query = "&".join(encoded)
     return f"{request.script_root}/" + (f"?{query}" if query else "")
 
 
