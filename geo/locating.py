@@ -317,7 +317,7 @@ class Locating:
                 found = names.get(" ".join(words[-size:]))
                 if found is not None:
                     return TownElsewhere.at(found)
-        return town_elsewhere(query, self.geometry.gazetteer)
+        return town_elsewhere(query, self.geometry.gazetteer, self.geometry.tree.areas_by_zip)
 
     def _locate_online(self, query: str, zip_codes: list[str]) -> Location:
         """Geocode the full address; on any failure, fall back to the offline answer and say so."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -233,16 +233,19 @@ def _listed(states: Sequence[str], conjunction: str) -> str:
     return states[0] if len(states) == 1 else f"{', '.join(states[:-1])} {conjunction} {states[-1]}"
 
 
-def town_elsewhere(query: str, gazetteer: Gazetteer | None = None) -> TownElsewhere | None:
+def town_elsewhere(
+    query: str, gazetteer: Gazetteer | None = None, home_zips: Container[str] = ()
+) -> TownElsewhere | None:
     """A US town outside the region, from the zipcodes package, or None.
 
     Named with its state ("Pittsburgh, PA", "Springfield Illinois 62701"): that town, at its
-    first standard ZIP's point (the state's town wins even over a local place of that name;
-    callers look the region's own places up first). Named without a state ("Sacramento", "12
-    Main St, Sacramento"): the last comma part, whole, when it is a town somewhere in the US;
-    in several states it lists them and has no point. Given the region's `gazetteer`, a name
-    with no state that is spelled like one of the region's places is left to "did you mean"
-    (None): "Pittsburg" typed in Allegheny County means Pittsburgh, not Pittsburg, KS."""
+    first standard ZIP's point (callers look the region's own places up first). Named without
+    a state ("Sacramento", "12 Main St, Sacramento"): the last comma part, whole, when it is a
+    town somewhere in the US; in several states it lists them and has no point. Never a town
+    that is a postal name of one of the region's own ZIPs (`home_zips`: "Carson" is a USPS
+    name for a Pittsburgh ZIP, so it is not "outside" Allegheny County). Given the region's
+    `gazetteer`, a name with no state spelled like one of the region's places is left to "did
+    you mean" (None): "Pittsburg" typed in Allegheny County means Pittsburgh, not Pittsburg, KS."""
     words = normalise_name(query).split()
     while words and (words[-1].isdigit() or words[-1] in COUNTRY_WORDS):
         words.pop()
@@ -256,16 +259,20 @@ def town_elsewhere(query: str, gazetteer: Gazetteer | None = None) -> TownElsewh
             town = words[:-size]
             break
     else:
-        return _town_without_state(query, gazetteer)
+        return _town_without_state(query, gazetteer, home_zips)
     towns = _package_towns()
     for start in range(len(town)):  # "12 main street pittsburgh" -> "pittsburgh" last
         found = towns.get((state, " ".join(town[start:])))
         if found is not None:
-            return TownElsewhere.at(found)
+            if any(code in home_zips for code in found.zips):
+                return None
+            return TownElsewhere(found.name, (state,), found.point)
     return None
 
 
-def _town_without_state(query: str, gazetteer: Gazetteer | None) -> TownElsewhere | None:
+def _town_without_state(
+    query: str, gazetteer: Gazetteer | None, home_zips: Container[str]
+) -> TownElsewhere | None:
     key = ""
     for part in reversed(query.split(",")):  # the last part that is not just "USA" or a ZIP
         key = strip_state(normalise_name(part))
@@ -277,39 +284,52 @@ def _town_without_state(query: str, gazetteer: Gazetteer | None) -> TownElsewher
     by_state = _package_towns_by_name().get(key)
     if not by_state:
         return None
+    if any(code in home_zips for town in by_state.values() for code in town.zips):
+        return None
     if gazetteer is not None and (gazetteer.lookup(key) or gazetteer.suggest(key)):
         return None
-    if len(by_state) == 1:
-        return TownElsewhere.at(next(iter(by_state.values())))
     first = next(iter(by_state.values()))
-    return TownElsewhere(first.city, tuple(sorted(by_state)), None)
+    if len(by_state) == 1:
+        return TownElsewhere(first.name, tuple(by_state), first.point)
+    return TownElsewhere(first.name, tuple(sorted(by_state)), None)
+
+
+@dataclass(frozen=True, slots=True)
+class _PackageTown:
+    name: str  # the package's spelling of this name ("CARSON", an acceptable name)
+    point: ZipPoint  # the first standard ZIP with the name (its city may be another name)
+    zips: frozenset[str]  # every ZIP with the name in this state
 
 
 @cache
-def _package_towns_by_name() -> dict[str, dict[str, ZipPoint]]:
-    """normalised town -> state -> the town's first standard ZIP (built once, from the whole
-    package table; keyed by the package's names, never by what someone typed)."""
-    by_name: dict[str, dict[str, ZipPoint]] = {}
-    for (state, name), point in _package_towns().items():
-        by_name.setdefault(name, {})[state] = point
+def _package_towns_by_name() -> dict[str, dict[str, _PackageTown]]:
+    """normalised town -> state -> the town (built once, from the whole package table; keyed
+    by the package's names, never by what someone typed)."""
+    by_name: dict[str, dict[str, _PackageTown]] = {}
+    for (state, name), town in _package_towns().items():
+        by_name.setdefault(name, {})[state] = town
     return by_name
 
 
 @cache
-def _package_towns() -> dict[tuple[str, str], ZipPoint]:
-    """(state, normalised town) -> the town's first standard ZIP, from the zipcodes package
-    (read once per process, on the first town typed with its state that we don't know)."""
-    towns: dict[tuple[str, str], ZipPoint] = {}
+def _package_towns() -> dict[tuple[str, str], _PackageTown]:
+    """(state, normalised town) -> the town, from the zipcodes package (read once per process,
+    on the first town typed that the region doesn't know)."""
+    first: dict[tuple[str, str], tuple[str, ZipPoint]] = {}
+    zips: dict[tuple[str, str], set[str]] = {}
     for record in sorted(
         package_zips(), key=lambda r: (r.get("zip_code_type") != STANDARD, r["zip_code"])
     ):
         point = lookup_record(record)
-        if point.lat is None or point.lon is None:
-            continue
         for name in (record.get("city") or "", *(record.get("acceptable_cities") or [])):
             if name:
-                towns.setdefault((point.state, normalise_name(name)), point)
-    return towns
+                key = (point.state, normalise_name(name))
+                zips.setdefault(key, set()).add(record["zip_code"])
+                if point.lat is not None and point.lon is not None:
+                    first.setdefault(key, (name, point))
+    return {
+        key: _PackageTown(name, point, frozenset(zips[key])) for key, (name, point) in first.items()
+    }
 
 
 def strip_kind(key: str) -> str:

@@ -66,6 +66,19 @@ def test_local_places_and_neighbours_are_answered_as_before(atlas):
     assert not aliquippa.in_area and aliquippa.label == "Aliquippa, Beaver County, PA"
 
 
+@pytest.mark.parametrize("typed", ["Carson", "Carson, PA", "Wabash", "Montour PA"])
+def test_a_postal_name_of_the_regions_own_zips_is_never_outside(atlas, typed):
+    # USPS names of Pittsburgh ZIPs that the gazetteer lacks; also towns in other states.
+    with pytest.raises(PlaceNotFound):
+        atlas.locate(typed)
+
+
+def test_the_town_is_named_as_typed_not_by_its_zips_main_city(atlas):
+    carson = atlas.locate("Carson, CA")  # an acceptable name: its first ZIP's city differs
+    assert carson.label.startswith("Carson, ") and carson.label.endswith(", CA")
+    assert carson.note == f"Carson is outside {REGION}."
+
+
 def test_nonsense_is_still_not_found(atlas):
     with pytest.raises(PlaceNotFound):
         atlas.locate("zzqx blorp")
@@ -80,6 +93,10 @@ def test_town_elsewhere_without_a_gazetteer_and_its_fields():
     assert one is not None and one.states == ("IL",) and one.county == "Sangamon County"
     assert one.lat is not None and one.message("X") == "Springfield is outside X."
     assert town_elsewhere("Main Street") is None and town_elsewhere("") is None
+    home = {"15203"}  # Carson is a USPS name of Pittsburgh's 15203
+    assert town_elsewhere("Carson") is not None and town_elsewhere("Carson", home_zips=home) is None
+    assert town_elsewhere("Carson, PA", home_zips=home) is None
+    assert town_elsewhere("Carson, CA", home_zips=home) is not None
     assert town_elsewhere("15213") is None
 
 
