@@ -49,16 +49,18 @@ class WhooshBackend:
         )
         writer = index.writer(limitmb=256, procs=1, multisegment=False)
         try:
-            for document in documents:
-                writer.add_document(
-                    position=document.position,
-                    **{field: document.text(field) for field in FIELD_BOOSTS},
-                )
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit(optimize=True)  # one segment: document numbers follow positions
-        WordStems.forget_all()  # the build's words are not kept in memory once written
+            try:
+                for document in documents:
+                    writer.add_document(
+                        position=document.position,
+                        **{field: document.text(field) for field in FIELD_BOOSTS},
+                    )
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit(optimize=True)  # one segment: document numbers follow positions
+        finally:
+            WordStems.forget_all()  # a build's words are not kept in memory once it ends
         return WhooshIndex(index)
 
     def open(self, folder: Path) -> TextIndex:
