@@ -16,15 +16,16 @@ from ...loading import (
     SLUG,
     Row,
     RowProblem,
-    load_data,
     website,
 )
 from ...records import AgeGroup, Kind, Level, Need, format_phone
-from ..crosswalk import CROSSWALK_FILE, Crosswalk, Term, needs_for_terms
+from ..crosswalk import Crosswalk, Term, needs_for_terms
 from ..schema import LINKS
 from ..tables import AS_WRITTEN, NO_DESCRIPTION, join_address
 from ..taxonomy import AGE_GROUP, KIND, LEVEL, NEED, RECORD
-from .report import ImportProblem, Problems, Rec
+from .report import Problems, Rec
+from .vocabulary import crosswalk_problems, words_of
+from .vocabulary import need_words as vocabulary_words
 
 SKIPPED_STATUSES = ("inactive", "defunct")
 
@@ -54,7 +55,7 @@ class AgencyRows:
         agencies: list[dict[str, str]] = []
         used_ids: set[str] = set()
         skipped = 0
-        need_words = _need_words(needs.values())
+        need_words = vocabulary_words(needs.values())
         self.crosswalk = Crosswalk.build(needs.values(), getattr(self, "crosswalk_folder", None))
         if not self.crosswalk.is_bundled:  # a county's own file: its unused rows are losses
             self.problems.extend(crosswalk_problems(self.crosswalk))
@@ -199,7 +200,7 @@ class AgencyRows:
             term = self.by_id["taxonomy_term"].get(term_id)
             if term is None:
                 continue
-            words = {_words(term.text("name")), _words(term.text("code"))}
+            words = {words_of(term.text("name")), words_of(term.text("code"))}
             matched = [need_words[w] for w in words if w in need_words][:1] or needs_for_terms(
                 [Term.from_hsds(term, self.by_id["taxonomy"], self.by_id["taxonomy_term"])],
                 self.crosswalk,
@@ -445,36 +446,6 @@ class AgencyRows:
         return text
 
 
-CROSSWALK_PROBLEM = re.compile(
-    r"^(?P<file>.+?)(?: line (?P<line>\d+))?: (?P<reason>.+); (?P<action>[^;]+)$"
-)
-
-
-def crosswalk_problems(crosswalk: Crosswalk) -> list[ImportProblem]:
-    """The crosswalk file's problems as import problems (file, line, reason, what was done)."""
-    out = []
-    for text in crosswalk.problems:
-        match = CROSSWALK_PROBLEM.match(text)
-        reason, action = (match["reason"], match["action"]) if match else (text, "not used")
-        reason = "crosswalk row: " + re.sub(r"'([^']*)'", r'"\1"', reason)  # totals: "…"
-        out.append(
-            ImportProblem(
-                file=str(crosswalk.path or CROSSWALK_FILE),
-                record=f"line {match['line']}" if match and match["line"] else "",
-                field=None,
-                value="",
-                reason=reason,
-                action=action,
-            )
-        )
-    return out
-
-
-def vocabulary_needs(folder: Path) -> list[Need]:
-    """The need vocabulary of a data folder (the bundled one by default)."""
-    return list(load_data(folder).needs)
-
-
 def _phone_extra(phone: Rec) -> str:
     parts = []
     if phone.text("extension"):
@@ -490,19 +461,6 @@ def _label(column: str) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def _words(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
-
-
-def _need_words(needs: Iterable[Need]) -> dict[str, str]:
-    """Normalised label, code and synonyms -> need code, to match other taxonomies' terms."""
-    words: dict[str, str] = {}
-    for need in needs:
-        for text in (need.code, need.label, *need.synonyms):
-            words.setdefault(_words(text), need.code)
-    return words
 
 
 def unique_slug(text: str, taken: Iterable[str] | Mapping[str, Any], key=None) -> str:

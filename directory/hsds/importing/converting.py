@@ -14,9 +14,10 @@ from ...records import Need
 from ..schema import LINKS, PACKAGE_TABLES, Tables, empty_tables
 from ..tables import NO_AREA_NOTES
 from ..taxonomy import AREA, CATEGORY_PREFIX, NEED, RECORD, TAXONOMY_BY_URI
-from .agencies import AgencyRows, unique_slug, vocabulary_needs
+from .agencies import AgencyRows, unique_slug
 from .keeping import kept_tables
 from .report import Fatal, Problems, Rec
+from .vocabulary import vocabulary_needs
 
 
 @dataclass
