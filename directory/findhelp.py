@@ -325,24 +325,28 @@ def whole_region(directory: Directory) -> Location:
 
 
 def locate_or_outside(directory: Directory, text: str) -> Location:
-    """atlas.locate, but a town elsewhere in the US ("Erie, PA") that the atlas's own lookup
-    did not answer (e.g. an address the online geocoder could not place) is answered as
-    outside the region rather than as a place we couldn't find (geo.places.town_elsewhere)."""
+    """atlas.locate, which answers a US town elsewhere ("Erie, PA") as outside the region; and
+    when it could not place the text at all (an address the online geocoder could not find,
+    with no choices or suggestions of our own to offer), the same town lookup the atlas uses
+    offline (geo.places.town_elsewhere), so such a town is still answered as outside."""
+    atlas = directory.atlas
     try:
-        return directory.atlas.locate(text)
+        return atlas.locate(text)
     except PlaceNotFound as error:
-        town = town_elsewhere(text)
-        if town is None or error.choices or town.lat is None or town.lon is None:
+        if error.choices or error.suggestions:
             raise
-        name = town.city.title()
+        geometry = atlas.geometry
+        town = town_elsewhere(text, geometry.gazetteer, geometry.tree.areas_by_zip)
+        if town is None:
+            raise
         return Location(
             text,
-            ", ".join(part for part in (name, town.county, town.state) if part),
-            town.lat,
-            town.lon,
+            town.label,
+            town.lat or 0.0,
+            town.lon or 0.0,
             "place",
             (),
             False,
             (),
-            f"{name} is outside {directory.region_name}.",
+            town.message(directory.region_name),
         )

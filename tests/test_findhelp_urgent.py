@@ -193,3 +193,22 @@ def test_drug_rehab_gap_points_to_the_helpline_not_to_the_crisis_line(bundled_di
 def test_coverage_says_2011_and_that_levels_and_age_groups_are_reconstructed(client):
     page = client.get("/coverage").get_data(as_text=True)
     assert "2011" in page and "Levels and age groups are our reconstruction" in page
+
+
+def test_a_town_elsewhere_is_outside_even_when_the_online_lookup_fails(bundled_directory):
+    import dataclasses
+
+    from directory.findhelp import locate_or_outside
+    from geo.places import PlaceNotFound
+
+    def down(text):
+        raise TimeoutError("no network")
+
+    atlas = dataclasses.replace(bundled_directory.atlas, geocoder=down)
+    directory = dataclasses.replace(bundled_directory, atlas=atlas)
+    location = locate_or_outside(directory, "Erie, PA")
+    assert location.in_area is False and location.areas == ()
+    assert location.note == "Erie is outside Allegheny County."
+    with pytest.raises(PlaceNotFound) as raised:  # a near-miss of ours stays "did you mean"
+        locate_or_outside(directory, "Pittsburg")
+    assert "Pittsburgh" in raised.value.suggestions
