@@ -62,9 +62,9 @@ def test_home_url_is_url_for_without_the_router():
 
 
 def test_fill_escapes_values_and_never_fills_markers_inside_them():
-    html = '<h2>\ue000P\ue001</h2><a href="\ue000M\ue001">more</a>'
-    html += "\ue000Bpa-211\ue001<form>add</form>\ue000E\ue001"
-    values = {"P": lambda: "<b>\ue000M\ue001</b>", "M": lambda: "/?q=a&b"}
+    html = '<h2>\x02P\x03</h2><a href="\x02M\x03">more</a>'
+    html += "\x02Bpa-211\x03<form>add</form>\x02E\x03"
+    values = {"P": lambda: "<b>\x02M\x03</b>", "M": lambda: "/?q=a&b"}
     filled = fragments.fill(html, values, set(), lambda: "ON LIST")
     assert filled == '<h2>&lt;b&gt;M&lt;/b&gt;</h2><a href="/?q=a&amp;b">more</a><form>add</form>'
     on_list = fragments.fill(html, values, {"pa-211"}, lambda: "ON LIST")

@@ -70,7 +70,7 @@ def test_kept_agency_lists_are_keyed_by_codes_and_hold_no_persons_place_words_or
     assert "On your referral list" in one and "On your referral list" not in two
     assert "zanzibarian" in one.split('class="show-more')[1].split("</a>")[0]  # own next page
     assert "zanzibarian" not in two
-    assert "\ue000" not in one + two and "\ue001" not in one + two  # every marker filled
+    assert "\x02" not in one + two and "\x03" not in one + two  # every marker filled
 
 
 def test_a_list_is_made_per_request_when_it_depends_on_the_exact_point(bundled_directory):

@@ -25,12 +25,14 @@ from ..catalog import Directory
 from ..findhelp import FindHelp
 from ..hsds.details import KeptFeed
 
-# Characters of list HTML kept per data version and process, at most (the oldest made is
+# Characters of list HTML kept per data version and process (a byte each for ASCII), at most (the oldest made is
 # dropped first): every choice of needs, age and page is a key, so without a bound a client
 # could fill the memory. A list is about 15,000 characters; the 10,000-agency benchmark's
 # searches make about 2,500 of them.
-MAX_KEPT_CHARS = 48_000_000
-OPEN, CLOSE = "\ue000", "\ue001"  # Unicode private-use characters: never in our own HTML
+MAX_KEPT_CHARS = 40_000_000
+# Control characters (start and end of text): never in our own HTML, and ASCII, so a list of
+# ASCII text stays one byte a character in memory.
+OPEN, CLOSE = "\x02", "\x03"
 _FIELDS = "PMUH"
 # Runs of spaces holding a line break: one line break renders the same (the lists have no
 # <pre> or <textarea>), and a third of a list's characters are the template's indentation.
