@@ -27,4 +27,6 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[test]"
 .venv/bin/ruff check directory geo bench tests
+.venv/bin/ruff format --check directory geo bench tests
+.venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"

@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from directory.catalog import Directory
-from directory.serving import DirectoryHolder
 from directory.cli import main
 from directory.loading import load_data
+from directory.serving import DirectoryHolder
 
 TWO_POINT_RING = (
     b'{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"oakland"},'
