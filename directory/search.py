@@ -16,9 +16,16 @@ from .search_engine import Hit, Place, Results, SearchEngine, SearchQuery
 __all__ = ["Hit", "Results", "SearchEngine", "SearchQuery", "search", "search_words"]
 
 
-def search(directory: Directory, query: SearchQuery, location: Place | None = None) -> Results:
+def search(
+    directory: Directory,
+    query: SearchQuery,
+    location: Place | None = None,
+    *,
+    with_facets: bool = True,
+) -> Results:
     """Search one loaded directory. A typed `near` place is located first (PlaceNotFound, a
-    ValueError with suggestions, when it can't be); area and need codes must exist."""
+    ValueError with suggestions, when it can't be); area and need codes must exist. Facet
+    counts are left out when the caller shows none (`with_facets=False`)."""
     query.check_codes(directory.areas_by_id, directory.needs_by_code)
     if location is None and query.near:
         location = directory.atlas.locate(query.near)
@@ -27,15 +34,19 @@ def search(directory: Directory, query: SearchQuery, location: Place | None = No
     engine = directory.search_engine
     if engine is None:
         raise RuntimeError("this directory was loaded without a search index")
-    return engine.search(query, location, directory.atlas.distance_to_area_km)
+    return engine.search(
+        query, location, directory.atlas.distance_to_area_km, with_facets=with_facets
+    )
 
 
 def search_words(directory: Directory, text: str, location: Place | None = None) -> Results | None:
     """Free-text search for a person's own words, among agencies serving their place (None
-    when this directory was loaded without a search index)."""
+    when this directory was loaded without a search index). The find-help page shows its
+    hits, named needs and spelling, never its facets, so they are not counted."""
     if directory.search_engine is None:
         return None
     areas: tuple[str, ...] = ()
     if location is not None and getattr(location, "in_area", False) and location.areas:
         areas = (location.areas[-1],)
-    return search(directory, SearchQuery(q=text, areas=areas, page_size=5), location)
+    query = SearchQuery(q=text, areas=areas, page_size=5)
+    return search(directory, query, location, with_facets=False)
