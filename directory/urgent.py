@@ -205,16 +205,14 @@ def urgent_help(
     }
     urgent: list[UrgentLine] = []
     if "crisis" in signals:
-        lifeline = _agency_with_phone(directory, "988")
-        if lifeline is not None:
-            urgent.append(
-                _line_of(
-                    lifeline,
-                    "crisis",
-                    "Call or text 988",
-                    "Any time, day or night, if you or someone you love is thinking about suicide or is in crisis.",
-                )
-            )
+        lifeline = _national_line(
+            directory,
+            "988",
+            "crisis",
+            "Call or text 988",
+            "Any time, day or night, if you or someone you love is thinking about suicide or is in crisis.",
+        )
+        urgent.extend((lifeline,) if lifeline else ())
         urgent.extend(extra["crisis"])
         if covering is not None:
             local = (
@@ -230,7 +228,9 @@ def urgent_help(
             local_lines = [
                 agency
                 for agency in local_lines
-                if agency.phone and agency.phone != "988" and agency is not lifeline
+                if agency.phone
+                and agency.phone != "988"
+                and not (lifeline and agency.id == lifeline.id)
             ]
             for agency in local_lines[:MAX_LOCAL_CRISIS_LINES]:
                 urgent.append(
@@ -285,28 +285,23 @@ def gaps_pointing_to_lines(gaps: Sequence, help: UrgentHelp) -> tuple:
 def elsewhere_lines(directory) -> tuple[UrgentLine, ...]:
     """For a person outside the region: 211 (services where they live) and 988 (crisis), as
     far as the data has them, each with its row's source."""
-    lines = []
-    dial = _agency_with_phone(directory, "211")
-    if dial is not None:
-        lines.append(
-            _line_of(
-                dial,
-                "everyday",
-                "Dial 211",
-                "Free, confidential help finding services where you live.",
-            )
-        )
-    lifeline = _agency_with_phone(directory, "988")
-    if lifeline is not None:
-        lines.append(
-            _line_of(
-                lifeline,
-                "crisis",
-                "Call or text 988",
-                "In a mental health crisis, any time, anywhere in the US.",
-            )
-        )
-    return tuple(lines)
+    lines = (
+        _national_line(
+            directory,
+            "211",
+            "everyday",
+            "Dial 211",
+            "Free, confidential help finding services where you live.",
+        ),
+        _national_line(
+            directory,
+            "988",
+            "crisis",
+            "Call or text 988",
+            "In a mental health crisis, any time, anywhere in the US.",
+        ),
+    )
+    return tuple(line for line in lines if line is not None)
 
 
 # The numbers every page's footer names, as far as the data has them: (number, how, when).
@@ -326,8 +321,7 @@ def footer_lines(directory) -> tuple[UrgentLine, ...]:
         for number, how, when in FOOTER_NUMBERS:
             line = next((x for x in vocabulary(directory).lines if x.phone == number), None)
             if line is None:
-                agency = _agency_with_phone(directory, number)
-                line = _line_of(agency, "crisis", how, when) if agency is not None else None
+                line = _national_line(directory, number, "crisis", how, when)
             if line is not None and line.source:
                 found.append(replace(line, how=how, when=when))
         return tuple(found)
@@ -342,6 +336,13 @@ def _agency_with_phone(directory, number: str):
         return next((agency for agency in directory.agencies if number in agency.phones), None)
 
     return directory.memo(("agency-with-phone", number), first)
+
+
+def _national_line(directory, number: str, signal: str, how: str, when: str) -> UrgentLine | None:
+    """The line of the first agency of the data with this number (988, 211), or None when the
+    data has no such row: a number is never shown without its row's source."""
+    agency = _agency_with_phone(directory, number)
+    return _line_of(agency, signal, how, when) if agency is not None else None
 
 
 def _line_of(agency, signal: str, how: str, when: str) -> UrgentLine:
