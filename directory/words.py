@@ -7,12 +7,13 @@ Shared by both index backends, so they see exactly the same words.
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from whoosh.lang.porter import stem as _porter  # pure Python; whoosh is always installed
 
 from .records import AgeGroup, Need
 
@@ -72,15 +73,9 @@ def content_words(words: Sequence[str]) -> list[str]:
 
 
 def stem(word: str) -> str:
-    """The Porter stem of one lowercase word ("psychiatrists" -> "psychiatrist")."""
-    return _stem(word)
-
-
-@functools.lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
-    from whoosh.lang.porter import stem as porter  # pure Python; whoosh is always installed
-
-    return porter(word)
+    """The Porter stem of one lowercase word ("psychiatrists" -> "psychiatrist"). Never
+    cached: a cache would keep the words people typed (~2 microseconds a word)."""
+    return _porter(word)
 
 
 @dataclass(frozen=True)

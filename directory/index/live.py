@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -34,6 +35,8 @@ class SearchIndex:
         self.backend = backend
         self.root = root
         self.key = key
+        # Stat-ed before every search: a plain string, not a Path built each time.
+        self._pointer = None if root is None else os.fspath(pointer_path(root, backend.name))
         self._documents = documents
         self._lock = threading.RLock()
         self._build: Build | None = None
@@ -101,10 +104,10 @@ class SearchIndex:
                 old.close()
 
     def _pointer_stamp(self) -> tuple | None:
-        if self.root is None:
+        if self._pointer is None:
             return None
         try:
-            info = pointer_path(self.root, self.backend.name).stat()
+            info = os.stat(self._pointer)
         except OSError:
             return None
         return (info.st_mtime_ns, info.st_size, info.st_ino)
