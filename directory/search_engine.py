@@ -277,7 +277,9 @@ class SearchEngine:
 
         # Matches: agencies containing any content word (BM25 from the text engine), or
         # serving a need the words name; age words only rank, unless they are all there is.
-        score = np.zeros(size, dtype=np.float64)
+        text: np.ndarray | None = None  # relative BM25 by position, when any text matched
+        serving: list[np.ndarray] = []  # per need named, who serves it
+        ages: np.ndarray | None = None  # serving an age group named
         is_total_exact = True
         if search_words:
             positions, text_scores, text_total = self.index.match(search_words, self.text_limit)
@@ -285,20 +287,15 @@ class SearchEngine:
             matched = np.zeros(size, dtype=bool)
             matched[positions] = True
             if positions.size:
-                score[positions] = TEXT_WEIGHT * text_scores / max(float(text_scores.max()), 1e-9)
+                text = np.zeros(size, dtype=np.float64)
+                text[positions] = TEXT_WEIGHT * text_scores / max(float(text_scores.max()), 1e-9)
             if needs_named:
                 serving = [filters.mask("need", [code]) for code in needs_named]
                 matched |= np.logical_or.reduce(serving)
-                score += (
-                    NEED_WEIGHT
-                    * np.add.reduce([m.astype(np.float64) for m in serving])
-                    / len(serving)
-                )
             if ages_named:
                 ages = filters.mask("age_group", ages_named)
                 if not matched.any():
                     matched = ages.copy()
-                score += AGE_WEIGHT * ages
         else:
             matched = filters.everyone()
 
@@ -321,10 +318,8 @@ class SearchEngine:
         # Ranking: text score, lifted by named needs served and by local coverage.
         place_areas = tuple(location.areas) if location is not None else query.areas
         locality = filters.locality(place_areas) if place_areas else None
-        if locality is not None:
-            deepest = max(int(locality.max(initial=0)), 1)
-            score *= 1.0 + LOCALITY_WEIGHT * locality / deepest
         found = np.flatnonzero(selected)
+        score = _relevance(found, text, serving, ages, locality) if search_words else None
         distances = None
         if location is not None and query.sort == "distance":
             distances = self.filters.distances_km(
@@ -334,7 +329,7 @@ class SearchEngine:
         order = self._order(
             query,
             found,
-            score if search_words else None,
+            score,
             locality,
             distances,
             needed=start + query.page_size,
@@ -350,15 +345,18 @@ class SearchEngine:
             lookup = dict(zip(found.tolist(), distances.tolist(), strict=True))
         else:
             lookup = {}
+        scores = (
+            score[np.searchsorted(found, page)].tolist() if score is not None else [0.0] * page.size
+        )
         hits = tuple(
             Hit(
                 agency=filters.agencies[n],
-                score=float(score[n]),
+                score=page_score,
                 distance_km=_finite(lookup.get(n)),
                 needs_met=tuple(c for c in needs_named if c in filters.agencies[n].needs),
                 covers_place=bool(locality[n]) if locality is not None else None,
             )
-            for n in page.tolist()
+            for n, page_score in zip(page.tolist(), scores, strict=True)
         )
         return Results(
             query=query,
@@ -389,8 +387,8 @@ class SearchEngine:
         if query.sort != "name":
             if locality is not None:  # the most local first when nothing else decides
                 keys.append(-locality[found].astype(np.float64))
-            if score is not None:
-                keys.append(-score[found])
+            if score is not None:  # one per agency in `found`
+                keys.append(-score)
             if query.sort == "distance" and distances is not None:
                 keys.append(distances)
         if 0 < needed < found.size // 4:
@@ -400,6 +398,30 @@ class SearchEngine:
             keep = primary <= cutoff
             found, keys = found[keep], [key[keep] for key in keys]
         return found[np.lexsort(keys)]
+
+
+def _relevance(
+    found: np.ndarray,
+    text: np.ndarray | None,
+    serving: Sequence[np.ndarray],
+    ages: np.ndarray | None,
+    locality: np.ndarray | None,
+) -> np.ndarray:
+    """Relevance of the agencies at `found` only (the rest are never shown), summed in the
+    same order as over the whole directory, so every score is the same to the last bit."""
+    score = text[found] if text is not None else np.zeros(found.size, dtype=np.float64)
+    if serving:
+        score += (
+            NEED_WEIGHT
+            * np.add.reduce([m[found].astype(np.float64) for m in serving])
+            / len(serving)
+        )
+    if ages is not None:
+        score += AGE_WEIGHT * ages[found]
+    if locality is not None:
+        deepest = max(int(locality.max(initial=0)), 1)  # over the whole directory, as before
+        score *= 1.0 + LOCALITY_WEIGHT * locality[found] / deepest
+    return score
 
 
 def _finite(value: float | None) -> float | None:

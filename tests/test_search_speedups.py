@@ -181,3 +181,59 @@ def test_an_empty_field_in_some_documents_leaves_every_score_finite():
     index = WhooshIndex(written(documents))
     for words in WORD_LISTS:
         assert np.isfinite(index.match(words, 0).scores).all()
+
+
+# -- the engine scores only the agencies it can show --------------------------------------
+
+
+def whole_directory_relevance(engine, text: str, areas: tuple[str, ...]) -> np.ndarray:
+    """The documented relevance of every agency, computed over the whole directory."""
+    from directory import search_engine as se
+    from directory.words import content_words, split_words
+
+    words = split_words(text)
+    filters = engine.filters
+    score = np.zeros(len(filters), dtype=np.float64)
+    positions, text_scores, _ = engine.index.match(content_words(words), engine.text_limit)
+    if positions.size:
+        score[positions] = se.TEXT_WEIGHT * text_scores / max(float(text_scores.max()), 1e-9)
+    needs = engine.need_phrases.find(words)
+    if needs:
+        served = [filters.mask("need", [code]).astype(np.float64) for code in needs]
+        score += se.NEED_WEIGHT * np.add.reduce(served) / len(served)
+    ages = engine.age_phrases.find(words)
+    if ages:
+        score += se.AGE_WEIGHT * filters.mask("age_group", ages)
+    if areas:
+        locality = filters.locality(areas)
+        score *= 1.0 + se.LOCALITY_WEIGHT * locality / max(int(locality.max()), 1)
+    return score
+
+
+@pytest.mark.parametrize(
+    "text, areas",
+    [
+        ("psychiatrist for my daughter", ()),
+        ("rent help", ("oakland",)),
+        ("bus pass adult", ("allegheny-county",)),
+        ("counseling for my son", ()),
+        ("food", ("oakland", "homestead")),
+    ],
+)
+def test_hit_scores_and_order_equal_the_whole_directory_computation(bundled_directory, text, areas):
+    from directory.search_engine import SearchQuery
+
+    engine = bundled_directory.search_engine
+    areas = tuple(area for area in areas if area in bundled_directory.areas_by_id)
+    results = engine.search(SearchQuery(q=text, areas=areas, page_size=50))
+    assert results.hits
+    expected = whole_directory_relevance(engine, text, areas)
+    position = {agency.id: n for n, agency in enumerate(engine.filters.agencies)}
+    scores = [hit.score for hit in results.hits]
+    assert scores == [float(expected[position[hit.agency.id]]) for hit in results.hits]
+    locality = engine.filters.locality(areas) if areas else np.zeros(len(expected))
+    keys = [
+        (-score, -int(locality[position[hit.agency.id]]))
+        for hit, score in zip(results.hits, scores, strict=True)
+    ]
+    assert keys == sorted(keys)
