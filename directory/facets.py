@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -236,6 +237,13 @@ class FilterSets:
 
     def __len__(self) -> int:
         return len(self.agencies)
+
+    @cached_property
+    def has_point(self) -> np.ndarray:
+        """Per position, whether the agency has a point of its own (an office), read-only."""
+        found = ~np.isnan(self.points[0])
+        found.flags.writeable = False
+        return found
 
     def everyone(self) -> np.ndarray:
         return np.ones(len(self.agencies), dtype=bool)

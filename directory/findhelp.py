@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numpy as np
-
 from geo.atlas import Location
 from geo.places import PlaceNotFound, town_elsewhere
 
@@ -27,9 +25,8 @@ from .matching import (
     Ranked,
     match,
     parts_served,
-    place_parts,
 )
-from .records import AgeGroup, Kind
+from .records import AgeGroup, Agency, Kind
 from .screening import LevelSuggestion, suggest_level
 from .search import search_words
 from .urgent import (
@@ -98,14 +95,15 @@ class FindHelp:
         ranked = self.ranked(name)
         if not isinstance(ranked, Ranked):
             return None
-        filters = ranked.filters
-        has_point = ~np.isnan(filters.points[0])
-        if has_point[ranked.positions].any():
+        if ranked.has_points:
             return None  # ordered and labelled by the distance to the point
         if name == "informal":
-            others = ~filters.mask("kind", [Kind.FORMAL.value]) & ~filters.covering(self.whole)
-            if (has_point & others).any():
-                return None  # one with an address near the point would join the list
+            filters = ranked.filters
+            has_point = filters.has_point
+            if has_point.any():
+                others = ~filters.mask("kind", [Kind.FORMAL.value]) & ~filters.covering(self.whole)
+                if (has_point & others).any():
+                    return None  # one with an address near the point would join the list
         return (
             name,
             self.whole,
@@ -123,12 +121,12 @@ class FindHelp:
     def how_to_refer(self) -> str | None:
         """The referral steps most agencies shown share: the page says them once, and a card
         repeats only steps of its own."""
-        shown = [
-            *self.chosen[: self.limit],
-            *self.others[: self.secondary_limit],
-            *self.partial[: self.secondary_limit],
-        ]
-        steps = Counter(found.agency.how_to_refer for found in shown if found.agency.how_to_refer)
+        shown = (
+            *_agencies(self.chosen, self.limit),
+            *_agencies(self.others, self.secondary_limit),
+            *_agencies(self.partial, self.secondary_limit),
+        )
+        steps = Counter(agency.how_to_refer for agency in shown if agency.how_to_refer)
         return steps.most_common(1)[0][0] if steps else None
 
     @property
@@ -212,18 +210,11 @@ def find_help(directory: Directory, query: MatchQuery) -> FindHelp:
         )
     result = match(directory, location, age_group, query.needs + from_words, query.level, years)
     # Sorted into the page's groups with masks, so only what a page shows becomes objects.
-    ranked = result.agencies
-    filters = directory.filters
-    offers = (filters.mask("level", [result.level.value]) if result.level else filters.everyone())[
-        ranked.positions
-    ]
-    meets = (filters.mask("need", result.needs) if result.needs else filters.everyone())[
-        ranked.positions
-    ]
-    fits = offers & meets
-    whole = place_parts(directory, location).whole
-    urgent = urgent_help(directory, words_of_danger, signals, filters.covering(whole))
-    result = replace(result, gaps=gaps_pointing_to_lines(result.gaps, urgent))
+    chosen, others = by_fit(directory, result)
+    whole = result.whole
+    urgent = urgent_help(directory, words_of_danger, signals, directory.filters.covering(whole))
+    if urgent.urgent:  # only lines to reach first change what a gap says
+        result = replace(result, gaps=gaps_pointing_to_lines(result.gaps, urgent))
     return FindHelp(
         query,
         location,
@@ -232,8 +223,8 @@ def find_help(directory: Directory, query: MatchQuery) -> FindHelp:
         suggestion,
         words,
         did_you_mean,
-        ranked.where(fits),
-        ranked.where(~fits),
+        chosen,
+        others,
         result.partial,
         facet_counts(directory, result),
         {
@@ -251,20 +242,53 @@ def find_help(directory: Directory, query: MatchQuery) -> FindHelp:
     )
 
 
+def by_fit(directory: Directory, result: Match) -> tuple[Ranked, Ranked]:
+    """The agencies serving the place that fit every choice (the level, any of the needs), and
+    the others, each in match order. Kept on the list (Ranked.memo): a list of a kept plan is
+    split once for everyone asking the same."""
+    ranked = result.agencies
+
+    def split() -> tuple[Ranked, Ranked]:
+        filters = directory.filters
+        level, needs = result.level, result.needs
+        offers = (filters.mask("level", [level.value]) if level else filters.everyone())[
+            ranked.positions
+        ]
+        meets = (filters.mask("need", needs) if needs else filters.everyone())[ranked.positions]
+        fits = offers & meets
+        return ranked.where(fits), ranked.where(~fits)
+
+    return ranked.memo(("fit", result.level, result.needs), split)
+
+
 def facet_counts(directory: Directory, result: Match) -> dict[str, dict[str, int]]:
-    """How many of the agencies covering the place offer each level, age group and need."""
-    filters = directory.filters
-    covering = result.agencies.mask()
-    needs = filters.counts("need", covering)
-    return {
-        "level": filters.counts("level", covering),
-        "age_group": filters.counts("age_group", covering),
-        "need": dict(
-            sorted(
-                ((code, n) for code, n in needs.items() if n), key=lambda pair: (-pair[1], pair[0])
-            )
-        ),
-    }
+    """How many of the agencies covering the place offer each level, age group and need.
+    Kept on the list (Ranked.memo), so the answer is shared: read it, never change it."""
+
+    def count() -> dict[str, dict[str, int]]:
+        filters = directory.filters
+        covering = result.agencies.mask()
+        needs = filters.counts("need", covering)
+        return {
+            "level": filters.counts("level", covering),
+            "age_group": filters.counts("age_group", covering),
+            "need": dict(
+                sorted(
+                    ((code, n) for code, n in needs.items() if n),
+                    key=lambda pair: (-pair[1], pair[0]),
+                )
+            ),
+        }
+
+    return result.agencies.memo("facet-counts", count)
+
+
+def _agencies(found: Sequence[AgencyMatch], limit: int) -> list[Agency]:
+    """The first `limit` agencies of a list, without making a match object of each."""
+    if isinstance(found, Ranked):
+        agencies = found.filters.agencies
+        return [agencies[p] for p in found.positions[:limit].tolist()]
+    return [item.agency for item in found[:limit]]
 
 
 def _who(query: MatchQuery) -> tuple[AgeGroup | None, int | None, bool, tuple[str, ...]]:

@@ -215,24 +215,9 @@ def urgent_help(
         urgent.extend((lifeline,) if lifeline else ())
         urgent.extend(extra["crisis"])
         if covering is not None:
-            local = (
-                covering
-                & filters.mask("need", ["crisis"])
-                & ~filters.mask("kind", [Kind.FORMAL.value])
-            )
-            positions = np.flatnonzero(local)
-            local_lines = [
-                filters.agencies[position]
-                for position in positions[np.argsort(filters.name_rank[positions], kind="stable")]
-            ]
-            local_lines = [
-                agency
-                for agency in local_lines
-                if agency.phone
-                and agency.phone != "988"
-                and not (lifeline and agency.id == lifeline.id)
-            ]
-            for agency in local_lines[:MAX_LOCAL_CRISIS_LINES]:
+            lines = _crisis_lines(directory)
+            for position in lines[covering[lines]][:MAX_LOCAL_CRISIS_LINES].tolist():
+                agency = filters.agencies[position]
                 urgent.append(
                     _line_of(agency, "crisis", f"Call {agency.phone}", agency.description)
                 )
@@ -259,6 +244,30 @@ def urgent_help(
                 WHAT_COORDINATION_IS_FOR,
             )
     return UrgentHelp()
+
+
+def _crisis_lines(directory) -> np.ndarray:
+    """Positions of the data's own crisis lines, in name order, once per data version: the
+    supports listing crisis help with a phone of their own (not 988, which leads already)."""
+
+    def lines() -> np.ndarray:
+        filters = directory.filters
+        lifeline = _agency_with_phone(directory, "988")
+        local = filters.mask("need", ["crisis"]) & ~filters.mask("kind", [Kind.FORMAL.value])
+        positions = np.flatnonzero(local)
+        in_order = positions[np.argsort(filters.name_rank[positions], kind="stable")].tolist()
+        return np.array(
+            [
+                position
+                for position in in_order
+                if (agency := filters.agencies[position]).phone
+                and agency.phone != "988"
+                and not (lifeline and agency.id == lifeline.id)
+            ],
+            dtype=np.int64,
+        )
+
+    return directory.memo(("local-crisis-lines",), lines)
 
 
 def gaps_pointing_to_lines(gaps: Sequence, help: UrgentHelp) -> tuple:

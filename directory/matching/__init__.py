@@ -4,6 +4,7 @@
 - `places`: which service areas hold all of a place and which only part of it.
 - `ranked`: one matched agency, and ranked agencies held as arrays until read.
 - `serving`: `match`, the agencies and supports serving a place, ranked, with the gaps.
+- `plans`: what the derived query alone decides of a match, kept per data version.
 - `gaps`: what no agency serving the place provides, with the nearest alternatives.
 """
 

@@ -88,6 +88,76 @@ def nearest_outside(
     return [(filters.agencies[position], km) for position, km in ranked[:limit]]
 
 
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A gap as the derived query alone finds it (what is missing, the alternatives serving the
+    place), kept with a plan: the nearest alternatives outside and the words naming the
+    person's place are added per request (`gap`), so a finding holds neither."""
+
+    sort: str  # "need", "unassigned" (no agency of the place's own area), "level", "done"
+    need: str | None = None
+    level: Level | None = None
+    age_group: AgeGroup | None = None
+    groups: tuple[AgeGroup, ...] = ()  # the age groups asked about
+    covered: tuple[AgencyMatch, ...] = ()  # alternatives serving the place
+    words: str = ""  # the need's label, or the names of the region-wide agencies
+    done: Gap | None = None  # complete already: it names no place of the person's
+
+    def gap(
+        self,
+        directory: Directory,
+        location,
+        covering: np.ndarray,
+        needs: Sequence[str],
+        level: Level | None,
+    ) -> Gap:
+        """The gap for this person: their place's name, and the nearest alternatives outside."""
+        if self.done is not None:
+            return self.done
+        place = location.label or directory.area_name(location.areas[-1])
+        if self.sort == "unassigned":
+            message = (
+                f"No service coordination agency is assigned to {place}; these "
+                f"{directory.region_name}-wide agencies serve you: {self.words}."
+            )
+            return Gap("region-wide only", message, self.covered, age_group=self.age_group)
+        filters = directory.filters
+        formal = filters.mask("kind", [Kind.FORMAL.value])
+        if self.sort == "need":
+            in_groups = filters.mask("age_group", [g.value for g in self.groups])
+            providers = formal & in_groups & filters.mask("need", [self.need or ""])
+        else:
+            providers = (
+                formal
+                & filters.mask("level", [self.level.value if self.level else ""])
+                & filters.mask("age_group", [self.age_group.value if self.age_group else ""])
+            )
+        nearest = tuple(
+            agency_match(a, km, needs, level, False)
+            for a, km in nearest_outside(directory, location, providers, covering)
+        )
+        if self.sort == "need":
+            alts = nearest + self.covered
+            finding = (
+                f"No service coordination agency serving {place} lists help with "
+                f"{self.words.lower()}{_for_groups(self.groups)}."
+            )
+            message = (
+                finding
+                + " "
+                + (_alternatives_sentence(alts) if alts else "We know of no alternative.")
+            )
+            return Gap("gap", message, alts, need=self.need, finding=finding)
+        what = _what(self.level, self.age_group)
+        message = f"No agency serving {place} offers {what}."
+        message += (
+            " " + _alternatives_sentence(nearest)
+            if nearest
+            else " No agency in the directory offers it."
+        )
+        return Gap("gap", message, nearest, level=self.level, age_group=self.age_group)
+
+
 def find_gaps(
     directory: Directory,
     location,
@@ -100,8 +170,26 @@ def find_gaps(
     """For each requested need, and each level x age group the person could need: is it
     provided by an agency covering the place? If not, name the nearest alternatives.
     """
+    return [
+        finding.gap(directory, location, covering, needs, level)
+        for finding in gap_findings(
+            directory, location.areas, covering, age_group, needs, level, age
+        )
+    ]
+
+
+def gap_findings(
+    directory: Directory,
+    areas: tuple[str, ...],
+    covering: np.ndarray,
+    age_group: AgeGroup | None,
+    needs: Sequence[str],
+    level: Level | None,
+    age: int | None,
+) -> tuple[Finding, ...]:
+    """find_gaps' decisions, from the place's areas and the derived query alone (no point,
+    no place name), so a plan can keep them."""
     filters = directory.filters
-    place = location.label or directory.area_name(location.areas[-1])
     root_id = directory.atlas.root_id
     region_wide = np.zeros(len(filters), dtype=bool)
     if root_id:
@@ -109,18 +197,12 @@ def find_gaps(
     groups = [age_group] if age_group else list(AgeGroup)
     levels = [level] if level else list(Level)
     formal = filters.mask("kind", [Kind.FORMAL.value])
-    gaps: list[Gap] = []
+    findings: list[Finding] = []
 
     fits_age = filters.serving_age(age)
 
     def local_ones(providers: np.ndarray) -> np.ndarray:
         return providers & covering & fits_age
-
-    def alternatives(providers: np.ndarray) -> tuple[AgencyMatch, ...]:
-        return tuple(
-            agency_match(a, km, needs, level, False)
-            for a, km in nearest_outside(directory, location, providers, covering)
-        )
 
     def covered_alternatives(mask: np.ndarray) -> tuple[AgencyMatch, ...]:
         positions = np.flatnonzero(mask)
@@ -135,35 +217,22 @@ def find_gaps(
         offering = filters.mask("need", [need])
         providers = formal & in_groups & offering
         if not local_ones(providers).any():
-            alts = alternatives(providers) + covered_alternatives(
-                ~formal & in_groups & covering & offering
+            covered = covered_alternatives(~formal & in_groups & covering & offering)
+            findings.append(
+                Finding("need", need=need, groups=tuple(groups), covered=covered, words=label)
             )
-            finding = (
-                f"No service coordination agency serving {place} lists help with "
-                f"{label.lower()}{_for_groups(groups)}."
-            )
-            message = (
-                finding
-                + " "
-                + (_alternatives_sentence(alts) if alts else "We know of no alternative.")
-            )
-            gaps.append(Gap("gap", message, alts, need=need, finding=finding))
 
     # No agency of the place's own area at all: say so once, in the brochure's words, rather
     # than once per level and age group.
     unassigned = bool(root_id) and not (formal & covering & ~region_wide).any()
-    if unassigned and location.areas[-1:] != (root_id,):
+    if unassigned and areas[-1:] != (root_id,):
         serving = formal & covering & fits_age & in_groups
         alts = covered_alternatives(serving)
         positions = np.flatnonzero(serving)
         ordered = positions[np.argsort(filters.name_rank[positions], kind="stable")]
         names = ", ".join(filters.agencies[p].name for p in ordered.tolist())
         if names:
-            message = (
-                f"No service coordination agency is assigned to {place}; these "
-                f"{directory.region_name}-wide agencies serve you: {names}."
-            )
-            gaps.append(Gap("region-wide only", message, alts, age_group=age_group))
+            findings.append(Finding("unassigned", age_group=age_group, covered=alts, words=names))
     for lvl in levels:
         for group in groups:
             providers = (
@@ -172,30 +241,23 @@ def find_gaps(
                 & filters.mask("age_group", [group.value])
             )
             local = local_ones(providers)
-            what = f"{lvl.label} coordination for {group.label.lower()}"
             if not local.any():
-                alts = alternatives(providers)
-                message = f"No agency serving {place} offers {what}."
-                message += (
-                    " " + _alternatives_sentence(alts)
-                    if alts
-                    else " No agency in the directory offers it."
-                )
-                gaps.append(Gap("gap", message, alts, level=lvl, age_group=group))
-            elif (
-                not unassigned
-                and location.areas[-1] != root_id
-                and not (local & ~region_wide).any()
-            ):
-                area_name = directory.area_name(location.areas[-1])
+                findings.append(Finding("level", level=lvl, age_group=group))
+            elif not unassigned and areas[-1] != root_id and not (local & ~region_wide).any():
+                area_name = directory.area_name(areas[-1])
                 alts = covered_alternatives(local)
                 names = ", ".join(alt.agency.name for alt in alts)
                 message = (
-                    f"No agency based in {area_name} offers {what}; these "
+                    f"No agency based in {area_name} offers {_what(lvl, group)}; these "
                     f"{directory.region_name}-wide agencies do: {names}."
                 )
-                gaps.append(Gap("region-wide only", message, alts, level=lvl, age_group=group))
-    return gaps
+                done = Gap("region-wide only", message, alts, level=lvl, age_group=group)
+                findings.append(Finding("done", done=done))
+    return tuple(findings)
+
+
+def _what(level: Level | None, group: AgeGroup | None) -> str:
+    return f"{level.label if level else ''} coordination for {group.label.lower() if group else ''}"
 
 
 def _for_groups(groups: Sequence[AgeGroup]) -> str:

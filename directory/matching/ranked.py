@@ -29,7 +29,12 @@ class AgencyMatch:
 
 class Ranked(Sequence[AgencyMatch]):
     """Ranked agencies held as arrays; an AgencyMatch is made only when an item is read, so a
-    place covered by 50,000 agencies costs a page of objects, not 50,000."""
+    place covered by 50,000 agencies costs a page of objects, not 50,000.
+
+    A list is never changed once made, so what is worked out from it (its split by fit, its
+    facet counts) is kept on it (`memo`): a list kept for a derived query
+    (matching.plans) is shared by every request asking the same, and pays once.
+    """
 
     def __init__(
         self,
@@ -42,6 +47,7 @@ class Ranked(Sequence[AgencyMatch]):
     ):
         self.filters, self.positions, self.kms, self.covers = filters, positions, kms, covers
         self.needs, self.level = needs, level
+        self._memo: dict = {}
 
     def __len__(self) -> int:
         return int(self.positions.size)
@@ -66,11 +72,12 @@ class Ranked(Sequence[AgencyMatch]):
 
     def where(self, keep: np.ndarray) -> Ranked:
         """The items where `keep` (one flag per item) is true, in the same order."""
+        positions = self.positions[keep]
         return Ranked(
             self.filters,
-            self.positions[keep],
-            self.kms[keep],
-            self.covers[keep],
+            positions,
+            _kept(self.kms, keep, positions.size),
+            _kept(self.covers, keep, positions.size),
             self.needs,
             self.level,
         )
@@ -81,8 +88,35 @@ class Ranked(Sequence[AgencyMatch]):
         mask[self.positions] = True
         return mask
 
+    @property
+    def has_points(self) -> bool:
+        """Whether any of these has a point of its own (then distances depend on the person's)."""
+        return self.memo("has-points", lambda: bool(self.filters.has_point[self.positions].any()))
+
+    def memo(self, key, make):
+        """`make()`, made once per list (see the class docstring): keys name what is made."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            return self._memo.setdefault(key, make())
+
     def __repr__(self) -> str:
         return f"Ranked({len(self)} agencies)"
+
+
+def same_everywhere(value, size: int) -> np.ndarray:
+    """`size` copies of one value as a read-only view of it: a kept list whose distances are
+    all 0 km, or which all cover the place, holds no array of them."""
+    one = np.asarray(value).reshape(1)
+    same = np.ndarray((size,), one.dtype, one, 0, (0,))  # np.broadcast_to, 4x faster
+    same.flags.writeable = False
+    return same
+
+
+def _kept(values: np.ndarray, keep: np.ndarray, size: int) -> np.ndarray:
+    if values.size and values.strides == (0,):
+        return same_everywhere(values[0], size)
+    return values[keep]
 
 
 def agency_match(

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..catalog import Directory
-from ..records import AgeGroup, Kind, Level
-from .gaps import Gap, find_gaps
+from ..records import AgeGroup, Level
+from .gaps import Gap
 from .places import place_parts
+from .plans import NEAR_KM, plan_for
 from .ranked import NO_POSITIONS, AgencyMatch, Ranked
 
-NEAR_KM = 15.0  # informal supports with a point this close count as "nearby" outside their areas
+__all__ = ["NEAR_KM", "Match", "match"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,7 @@ class Match:
     gaps: tuple[Gap, ...]
     partial: Sequence[AgencyMatch] = ()  # serve only part of an imprecise place
     parts: tuple[str, ...] = ()  # area ids holding only part of the place
+    whole: tuple[str, ...] = ()  # area ids holding all of it (place_parts)
 
     @property
     def is_in_area(self) -> bool:
@@ -45,7 +47,9 @@ def match(
     """Formal agencies serving the person's place and age group, ranked by needs met, then
     level fit, then distance, then how local they are; informal supports nearby; and the
     gaps, each with alternatives. Filters are the directory's precomputed masks, so the cost
-    grows with the agencies that serve the place, not with the whole directory.
+    grows with the agencies that serve the place, not with the whole directory; what the
+    derived query alone decides is kept in a plan (matching.plans), so a person asking what
+    another asked before pays only for the distances to their own point, if any.
     """
     needs = tuple(dict.fromkeys(needs))
     if age_group is None and age is not None:
@@ -55,66 +59,23 @@ def match(
         empty = Ranked(filters, NO_POSITIONS, np.zeros(0), np.zeros(0, dtype=bool), needs, level)
         return Match(location, age_group, needs, level, age, empty, empty, ())
     split = place_parts(directory, location)
-    covering = filters.covering(split.whole)
-    # An imprecise place ("15201", "Pittsburgh") also names agencies serving part of it, apart.
-    partial = filters.covering(split.parts) & ~covering if split.parts else np.zeros_like(covering)
-    fits = filters.serving_age(age)
-    if age_group:
-        fits &= filters.mask("age_group", [age_group.value])
-    locality = filters.locality(split.whole + split.parts)
-    formal = filters.mask("kind", [Kind.FORMAL.value])
-    needs_met = np.zeros(len(filters), dtype=np.int16)
-    for code in needs:
-        needs_met += filters.mask("need", [code])
-    offers = filters.mask("level", [level.value]) if level else filters.everyone()
-
-    def ranked(mask: np.ndarray, level_wanted: Level | None, keys) -> Ranked:
-        positions = np.flatnonzero(mask)
-        kms = filters.distances_km(
-            positions, location.lat, location.lon, directory.atlas.distance_to_area_km, locality
+    plan = plan_for(directory, location, split, age_group, age, needs, level)
+    gaps: tuple[Gap, ...] = ()
+    if plan.findings:  # the nearest alternatives outside, and the place named, are the person's
+        covering = filters.covering(split.whole)
+        gaps = tuple(
+            finding.gap(directory, location, covering, needs, level) for finding in plan.findings
         )
-        covers = covering[positions]
-        kms[covers & np.isnan(filters.points[0][positions])] = 0.0
-        order = np.lexsort(keys(positions, kms, covers))  # the last key sorts first
-        return Ranked(filters, positions[order], kms[order], covers[order], needs, level_wanted)
-
-    agencies = ranked(
-        formal & fits & covering,
-        level,
-        lambda p, km, covers: (
-            filters.name_rank[p],
-            -locality[p],
-            km,
-            ~offers[p],
-            -needs_met[p],
-            ~covers,
-        ),
-    )
-    informal_mask = ~formal & fits
-    if needs:
-        informal_mask &= needs_met > 0
-    near = informal_mask & ~covering & ~np.isnan(filters.points[0])
-    informal = ranked(
-        informal_mask & (covering | near),
-        None,
-        lambda p, km, covers: (filters.name_rank[p], km, ~covers, -needs_met[p]),
-    )
-    informal = informal.where(informal.covers | (informal.kms <= NEAR_KM))
-    partial_ranked = ranked(
-        formal & fits & partial,
-        level,
-        lambda p, km, covers: (filters.name_rank[p], km, ~offers[p], -needs_met[p]),
-    )
-    gaps = find_gaps(directory, location, covering, age_group, needs, level, age)
     return Match(
         location,
         age_group,
         needs,
         level,
         age,
-        agencies,
-        informal,
-        tuple(gaps),
-        partial_ranked,
+        plan.agencies.rank(directory, location, needs),
+        plan.informal.rank(directory, location, needs),
+        gaps,
+        plan.partial.rank(directory, location, needs),
         split.parts,
+        split.whole,
     )

@@ -1,0 +1,219 @@
+"""What the derived query alone decides about a match, kept per data version (pure).
+
+A match depends on the person's point only through distances: to agencies with an office of
+their own, and to the areas of those not serving the place. Everything else (who covers the
+place, fits the age, meets the needs; the order when no distance depends on the point; the
+gaps found) depends on the data version and the derived query: the place's areas, age group,
+age, needs and level. A plan holds that, kept under those codes (never a person's words,
+place or point), so the next person asking the same pays only for what is theirs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..catalog import Directory
+from ..records import AgeGroup, Kind, Level
+from .gaps import Finding, gap_findings
+from .places import PlaceParts
+from .ranked import NO_POSITIONS, Ranked, same_everywhere
+
+NEAR_KM = 15.0  # informal supports with a point this close count as "nearby" outside their areas
+# Plans kept per data version and process, at most about this many bytes (the oldest made is
+# dropped first): every choice of needs, age and level is a key, so without a bound a client
+# could fill the memory. A plan is about 15 KB at 10,000 agencies.
+MAX_KEPT_PLAN_BYTES = 32_000_000
+
+Keys = tuple[np.ndarray, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One list of a plan: ranked already when none of its distances depends on the person's
+    point; else its candidates, with the sort keys that do not, ranked per request (`rank`)."""
+
+    ranked: Ranked | None
+    positions: np.ndarray = field(default_factory=lambda: NO_POSITIONS)  # candidates, data order
+    covers: np.ndarray = field(default_factory=lambda: NO_POSITIONS)
+    locality: np.ndarray | None = None  # FilterSets.locality of the place, for distances_km
+    before: Keys = ()  # the sort keys before the distance and after it (np.lexsort's order:
+    after: Keys = ()  # the last key sorts first)
+    level: Level | None = None  # the level asked for, or None for supports
+    near_only: bool = False  # supports: those not covering the place only within NEAR_KM
+
+    def rank(self, directory: Directory, location, needs: tuple[str, ...]) -> Ranked:
+        """The list for a person at `location`."""
+        if self.ranked is not None:
+            return self.ranked
+        filters = directory.filters
+        kms = filters.distances_km(
+            self.positions,
+            location.lat,
+            location.lon,
+            directory.atlas.distance_to_area_km,
+            self.locality,
+        )
+        kms[self.covers & ~filters.has_point[self.positions]] = 0.0
+        order = np.lexsort((*self.before, kms, *self.after))
+        ranked = Ranked(
+            filters, self.positions[order], kms[order], self.covers[order], needs, self.level
+        )
+        return _near(ranked) if self.near_only else ranked
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A match's lists and gaps as far as the derived query decides them."""
+
+    agencies: Listing
+    informal: Listing
+    partial: Listing
+    findings: tuple[Finding, ...]
+    nbytes: int  # about how much memory it holds
+
+
+class KeptPlans(dict):
+    """Plans by derived query, dropping the oldest made once MAX_KEPT_PLAN_BYTES would pass."""
+
+    nbytes = 0
+
+    def keep(self, key: tuple, plan: Plan) -> None:
+        if key in self:
+            return
+        self[key] = plan
+        self.nbytes += plan.nbytes
+        while self.nbytes > MAX_KEPT_PLAN_BYTES and self:
+            try:
+                self.nbytes -= self.pop(next(iter(self))).nbytes
+            except (KeyError, StopIteration, RuntimeError):  # another thread dropped it first
+                break
+
+
+def plan_for(
+    directory: Directory,
+    location,
+    split: PlaceParts,
+    age_group: AgeGroup | None,
+    age: int | None,
+    needs: tuple[str, ...],
+    level: Level | None,
+) -> Plan:
+    """The plan for this derived query, made once per data version while it is kept."""
+    key = (
+        tuple(location.areas),
+        split.whole,
+        split.parts,
+        age_group.value if age_group else None,
+        age,
+        needs,
+        level.value if level else None,
+    )
+    kept: KeptPlans = directory.memo(("match-plans",), KeptPlans)
+    plan = kept.get(key)
+    if plan is None:
+        plan = _make_plan(directory, location.areas, split, age_group, age, needs, level)
+        kept.keep(key, plan)
+    return plan
+
+
+def _make_plan(
+    directory: Directory,
+    areas: tuple[str, ...],
+    split: PlaceParts,
+    age_group: AgeGroup | None,
+    age: int | None,
+    needs: tuple[str, ...],
+    level: Level | None,
+) -> Plan:
+    filters = directory.filters
+    covering = filters.covering(split.whole)
+    # An imprecise place ("15201", "Pittsburgh") also names agencies serving part of it, apart.
+    partial = filters.covering(split.parts) & ~covering if split.parts else np.zeros_like(covering)
+    fits = filters.serving_age(age)
+    if age_group:
+        fits &= filters.mask("age_group", [age_group.value])
+    locality = filters.locality(split.whole + split.parts)
+    formal = filters.mask("kind", [Kind.FORMAL.value])
+    needs_met = np.zeros(len(filters), dtype=np.int16)
+    for code in needs:
+        needs_met += filters.mask("need", [code])
+    offers = filters.mask("level", [level.value]) if level else filters.everyone()
+
+    def listing(
+        mask: np.ndarray,
+        level_wanted: Level | None,
+        keys: Callable[[np.ndarray, np.ndarray], tuple[Keys, Keys]],
+        near_only: bool = False,
+    ) -> Listing:
+        positions = np.flatnonzero(mask).astype(np.int32)  # kept: half the memory of int64
+        covers = covering[positions]
+        before, after = keys(positions, covers)
+        if (filters.has_point[positions] | ((locality[positions] == 0) & ~covers)).any():
+            return Listing(
+                None, positions, covers, locality, before, after, level_wanted, near_only
+            )
+        # Every distance is 0 km (no office of its own, and listing an area holding the place
+        # or part of it: FilterSets.distances_km), whatever the point: rank once.
+        kms = same_everywhere(0.0, positions.size)
+        order = np.lexsort((*before, kms, *after))
+        in_order = positions[order]
+        in_order.flags.writeable = False
+        ranked = Ranked(filters, in_order, kms, _compact(covers[order]), needs, level_wanted)
+        return Listing(_near(ranked) if near_only else ranked)
+
+    agencies = listing(
+        formal & fits & covering,
+        level,
+        lambda p, covers: (
+            (filters.name_rank[p], -locality[p]),
+            (~offers[p], -needs_met[p], ~covers),
+        ),
+    )
+    informal_mask = ~formal & fits
+    if needs:
+        informal_mask &= needs_met > 0
+    near = informal_mask & ~covering & filters.has_point
+    informal = listing(
+        informal_mask & (covering | near),
+        None,
+        lambda p, covers: ((filters.name_rank[p],), (~covers, -needs_met[p])),
+        near_only=True,
+    )
+    partial_listing = listing(
+        formal & fits & partial,
+        level,
+        lambda p, covers: ((filters.name_rank[p],), (~offers[p], -needs_met[p])),
+    )
+    findings = gap_findings(directory, areas, covering, age_group, needs, level, age)
+    lists = (agencies, informal, partial_listing)
+    return Plan(*lists, findings, _nbytes(lists))
+
+
+def _near(ranked: Ranked) -> Ranked:
+    """Supports covering the place, and those not covering it within NEAR_KM."""
+    return ranked.where(ranked.covers | (ranked.kms <= NEAR_KM))
+
+
+def _compact(flags: np.ndarray) -> np.ndarray:
+    """All-true or all-false flags as one value seen `size` times (see same_everywhere)."""
+    if flags.size and (flags.all() or not flags.any()):
+        return same_everywhere(flags[0], flags.size)
+    return flags
+
+
+def _nbytes(lists: tuple[Listing, ...]) -> int:
+    """About the memory a plan holds: its arrays, each once (a view of one value as nothing),
+    the agencies' split by fit kept on their list (Ranked.memo), and its objects."""
+    arrays: dict[int, np.ndarray] = {}
+    for found in lists:
+        parts = (found.positions, found.covers, found.locality, *found.before, *found.after)
+        if found.ranked is not None:
+            parts += (found.ranked.positions, found.ranked.kms, found.ranked.covers)
+        for array in parts:
+            if array is not None and array.strides != (0,):
+                arrays[id(array)] = array
+    split = lists[0].ranked.positions.nbytes if lists[0].ranked is not None else 0
+    return sum(array.nbytes for array in arrays.values()) + split + 8192
