@@ -323,15 +323,22 @@ def _segment_postings(
         return {}, np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
     from whoosh.codec.whoosh3 import W3TermInfo
 
-    entry = struct.Struct(W3TermInfo._struct.format + "Qi")
+    entry = struct.Struct(W3TermInfo._struct.format + "Qi").unpack_from
+    record = struct.Struct("!ii").unpack_from  # a terms-table record: key and value lengths
     field_names = terms_reader._fieldunmap
+    terms = terms_reader._tindex  # records from startofdata to endofdata: lengths, key, value
+    records = terms.dbfile.get(terms.startofdata, terms.endofdata - terms.startofdata)
     table = []
-    for key, value in terms_reader._tindex.items():
-        info = entry.unpack_from(value)
+    position = 0
+    while position < len(records):
+        key_length, value_length = record(records, position)
+        key, value = position + 8, position + 8 + key_length
+        info = entry(records, value)
         if info[0]:  # postings inlined in the terms table (never at inlinelimit=1)
             raise ValueError("inlined postings are not supported")
-        field = field_names[int.from_bytes(key[:2], "big")]
-        table.append((field, key[2:].decode("utf-8"), info[-2], info[-1]))
+        field = field_names[int.from_bytes(records[key : key + 2], "big")]
+        table.append((field, records[key + 2 : value].decode("utf-8"), info[-2], info[-1]))
+        position = value + value_length
     data = terms_reader._postfile.get(0, max((at + size for *_, at, size in table), default=0))
     stream = io.BytesIO(data)
     seek, tell, load, loads = stream.seek, stream.tell, pickle.load, pickle.loads
