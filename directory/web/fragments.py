@@ -11,19 +11,30 @@ What belongs to one person is left out of it as markers and filled in per reques
 
 So a kept list never holds a person's words, place, point or referral list. A list that
 depends on the exact point (FindHelp.section_key is None) is made per request the same way.
+
+An agency card is a frame whose slots are filled with pieces kept per data version (the parts
+made of the agency's record alone) and pieces made per card (AgencyCards), so a list not yet
+kept costs little more than joining strings.
+
+The find-help form is made the same way, once per data version: what the person typed and
+ticked are markers (MarkedFields), filled per request from their form (fill_form).
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable, Container, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from markupsafe import Markup, escape
 
 from ..catalog import Directory
 from ..findhelp import FindHelp
-from ..hsds.details import KeptFeed
+from ..forms import FindHelpForm
+from ..hsds.details import KeptFeed, agency_details
 
 # Characters of list HTML kept per data version and process (a byte each for ASCII), at most (the oldest made is
 # dropped first): every choice of needs, age and page is a key, so without a bound a client
@@ -39,6 +50,15 @@ _FIELDS = "PMUH"
 _SPACE = re.compile(r"\s*\n\s*")
 _BUTTON_ENDS = re.compile(f"{OPEN}(?:B[^{OPEN}{CLOSE}]*|E){CLOSE}")
 _BUTTON = re.compile(f"{OPEN}B([^{OPEN}{CLOSE}]*){CLOSE}(.*?){OPEN}E{CLOSE}", re.DOTALL)
+
+
+def kept_html(directory: Directory, key: tuple, make: Callable[[], Any]) -> Any:
+    """HTML made of data records alone, made once per data version (Directory.memo) and per
+    script root (its links start with it). Never for anything of a person's."""
+    from flask import has_request_context, request
+
+    root = request.script_root if has_request_context() else ""
+    return directory.memo(("html", root, *key), make)
 
 
 def marker(kind: str, value: str = "") -> Markup:
@@ -83,12 +103,44 @@ def list_html(directory: Directory, answer: FindHelp, name: str, render: Callabl
     if key is None:
         return render()
     kept: KeptLists = directory.memo(("findhelp-lists",), KeptLists)
-    key = (date.today().isoformat(), *key)
+    from flask import request
+
+    key = (date.today().isoformat(), request.script_root, *key)
     html = kept.get(key)
     if html is None:
         html = render()
         kept.keep(key, html)
     return html
+
+
+def page_lists(
+    directory: Directory,
+    answer: FindHelp,
+    referrals: Any,
+    home_url: Callable[[Mapping[str, object]], str],
+    params: Callable[..., Mapping[str, object]],
+) -> Callable[[str, Callable[[FindHelp], str]], Markup]:
+    """`agency_list(name, macro)` for results.html: list `name`, kept per data version and
+    derived query when it can be, filled with this request's place, links (`params(**change)`
+    is the person's search changed) and referral-list buttons."""
+    from flask import get_template_attribute, request
+
+    values = {  # each made at most once per request, however many lists ask
+        "P": functools.cache(lambda: answer.location.label),
+        "M": functools.cache(lambda: home_url(params(page=answer.query.page + 1))),
+        "U": functools.cache(lambda: home_url(params(need=None, q=None))),
+        "H": functools.cache(lambda: request.full_path.rstrip("?")),
+    }
+    on_list = set(referrals.agency_ids()) if referrals else set()
+
+    def on_list_note() -> str:
+        return str(get_template_attribute("macros.html", "on_list_note")())
+
+    def agency_list(name: str, macro: Callable[[FindHelp], str]) -> Markup:
+        html = list_html(directory, answer, name, lambda: str(macro(answer)))
+        return fill(html, values, on_list, on_list_note)
+
+    return agency_list
 
 
 class KeptLists(dict):
@@ -106,3 +158,172 @@ class KeptLists(dict):
                 self.chars -= len(self.pop(next(iter(self))))
             except (KeyError, StopIteration, RuntimeError):  # another thread dropped it first
                 break
+
+
+# -- agency cards ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardMacros:
+    """The macros (macros.html) that make a card's frame and pieces."""
+
+    frame: Callable[..., str]
+    head: Callable[..., str]
+    distance: Callable[..., str]
+    details: Callable[..., str]
+    needs: Callable[..., str]
+    tail: Callable[..., str]
+    add_form: Callable[..., str]
+
+
+class AgencyCards:
+    """`agency_cards(...)` for the find-help page's lists: each card's frame and record-only
+    pieces are made once per data version (under the keys of Directory.memo), the distance,
+    address and hours per card. A distance is kept only when it says nothing about the point
+    ("Serves your area"); hours from a kept feed are never kept."""
+
+    def __init__(self, directory: Directory, today: date):
+        self.directory, self.today = directory, today
+        self.live = KeptFeed.of(directory).service_of
+
+    def __call__(
+        self,
+        found_list: Iterable[Any],
+        needs: Sequence[str],
+        refer_once: str | None,
+        with_distance: bool,
+        *macros: Callable[..., str],
+    ) -> Markup:
+        make = CardMacros(*macros)
+        frame = self._kept(
+            ("card-frame", with_distance, bool(needs)),
+            lambda: _slots(str(make.frame(with_distance, bool(needs)))),
+        )
+        out: list[str] = []
+        for item in found_list:
+            found = item if with_distance else None
+            slots = self._pieces(item.agency, found, needs, refer_once, make)
+            out.append("\n" + frame[0] if out else frame[0])
+            for slot, text in frame[1]:
+                out.append(slots[slot])
+                out.append(text)
+        return Markup("".join(out))
+
+    def _pieces(
+        self, agency, found: Any, needs: Sequence[str], refer_once: str | None, make: CardMacros
+    ) -> dict[str, str]:
+        kept = self._kept
+        return {
+            "head": kept(("card-head", agency.id, "h3"), lambda: make.head(agency, "h3")),
+            "distance": self._distance(found, make),
+            "details": self._details(agency, make),
+            "needs": self._needs(agency, found, needs, make) if needs else "",
+            "tail": self._tail(agency, refer_once, make),
+            "button": marker("B", agency.id)
+            + kept(("add-form", agency.id), lambda: make.add_form(agency, marker("H")))
+            + marker("E"),
+        }
+
+    def _kept(self, key: tuple, make: Callable[[], Any]) -> Any:
+        return kept_html(self.directory, key, make)
+
+    def _distance(self, found: Any, make: CardMacros) -> str:
+        if found is None:
+            return ""
+        if found.covers_place and found.distance_km < 0.05:  # the same words for everyone
+            return self._kept(("distance-here",), lambda: make.distance(found))
+        return str(make.distance(found))
+
+    def _details(self, agency, make: CardMacros) -> str:
+        if agency.id in self.live:  # hours from a kept feed: "open now" is per minute
+            return str(make.details(agency_details(self.directory, agency)))
+        return self._kept(
+            ("card-details", agency.id),
+            lambda: make.details(agency_details(self.directory, agency)),
+        )
+
+    def _needs(self, agency, found: Any, needs: Sequence[str], make: CardMacros) -> str:
+        met = found.needs_met if found is not None else None
+        return self._kept(
+            ("card-needs", agency.is_formal, met, ",".join(needs)),
+            lambda: make.needs(agency.is_formal, met or [], needs),
+        )
+
+    def _tail(self, agency, refer_once: str | None, make: CardMacros) -> str:
+        own_steps = bool(agency.how_to_refer and agency.how_to_refer != refer_once)
+        stale = self.directory.is_stale(agency, self.today)
+        return self._kept(
+            ("card-tail", agency.id, own_steps, stale),
+            lambda: make.tail(agency, own_steps),
+        )
+
+
+def _slots(frame: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """A frame's text before its first slot, then each slot's name with the text after it."""
+    first, *rest = frame.split(OPEN)
+    pairs = []
+    for piece in rest:
+        kind_and_name, text = piece.split(CLOSE, 1)
+        pairs.append((kind_and_name[1:], text))
+    return first, tuple(pairs)
+
+
+# -- the find-help form ----------------------------------------------------------------------
+
+# The radio buttons whose "" choice ("Show both", "Either") is ticked when neither is chosen.
+_NAMED_CHOICES = {"age": ("adult", "child"), "level": ("administrative", "blended")}
+_FORM_MARK = re.compile(f"{OPEN}([VCO])([^{OPEN}{CLOSE}]*){CLOSE}")
+
+
+class TypedFields:
+    """The find-help form's controls as this person left them: typed values, ticks, and
+    whether the "How much help?" part is open."""
+
+    def __init__(self, form: FindHelpForm):
+        self.form = form
+
+    def value(self, name: str) -> str:
+        return {"near": self.form.near, "years": self.form.years, "q": self.form.q}[name]
+
+    def is_checked(self, name: str, option: str) -> bool:
+        if name == "need":
+            return option in self.form.needs
+        if name == "answer":
+            return option in self.form.answers
+        chosen = self.form.age if name == "age" else self.form.level
+        return chosen not in _NAMED_CHOICES[name] if option == "" else chosen == option
+
+    def checked(self, name: str, option: str) -> Markup:
+        return Markup(" checked") if self.is_checked(name, option) else Markup("")
+
+    def opened(self, for_problem: bool = False) -> Markup:
+        form = self.form
+        return Markup(" open") if form.answers or form.level or for_problem else Markup("")
+
+
+class MarkedFields:
+    """The same controls as markers, for the copy of the form made once per data version."""
+
+    def value(self, name: str) -> Markup:
+        return marker("V", name)
+
+    def checked(self, name: str, option: str) -> Markup:
+        return marker("C", f"{name}={option}")
+
+    def opened(self, for_problem: bool = False) -> Markup:
+        return marker("O")
+
+
+def fill_form(html: str, form: FindHelpForm) -> Markup:
+    """The kept form with this person's values (escaped) and ticks in place of its markers."""
+    typed = TypedFields(form)
+
+    def mark(found: re.Match) -> str:
+        kind, name = found.groups()
+        if kind == "V":
+            return str(escape(typed.value(name))).replace(OPEN, "").replace(CLOSE, "")
+        if kind == "C":
+            return typed.checked(*name.split("=", 1))
+        return typed.opened()
+
+    return Markup(_FORM_MARK.sub(mark, html))

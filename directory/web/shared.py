@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
@@ -57,6 +58,8 @@ def init_app(app: Flask) -> None:
             )
         return response
 
+    app.jinja_env.globals["site_url"] = site_url  # beside url_for, for every template
+
     @app.template_filter("area_name")
     def area_name(area_id: str) -> str:
         return current_directory().area_name(area_id)
@@ -76,6 +79,24 @@ def init_app(app: Flask) -> None:
             # Address, hours, open now, languages, email, website: from the kept feed if any.
             "agency_details": lambda agency: agency_details(current_directory(), agency),
         }
+
+
+MAX_SITE_URLS = 256  # kept links, at most (a few dozen per script root in practice)
+
+
+def site_url(endpoint: str, **values: Any) -> str:
+    """url_for for the site's own fixed links (stylesheets, menu, footer): made once per
+    script root, since every page has a dozen. Never for a link holding a person's search."""
+    from flask import request, url_for
+
+    kept = current_app.extensions.setdefault("site_urls", {})
+    key = (request.script_root, endpoint, *sorted(values.items()))
+    url = kept.get(key)
+    if url is None:
+        if len(kept) >= MAX_SITE_URLS:
+            kept.clear()
+        url = kept[key] = url_for(endpoint, **values)
+    return url
 
 
 def public_url(path: str) -> str:
