@@ -28,6 +28,7 @@ NEAR_KM = 15.0  # informal supports with a point this close count as "nearby" ou
 MAX_KEPT_PLAN_BYTES = 32_000_000
 
 Keys = tuple[np.ndarray, ...]
+MaybeKeys = tuple[np.ndarray | None, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,12 +146,16 @@ def _make_plan(
     def listing(
         mask: np.ndarray,
         level_wanted: Level | None,
-        keys: Callable[[np.ndarray, np.ndarray], tuple[Keys, Keys]],
+        keys: Callable[[np.ndarray, np.ndarray], tuple[MaybeKeys, MaybeKeys]],
         near_only: bool = False,
     ) -> Listing:
         positions = np.flatnonzero(mask).astype(np.int32)  # kept: half the memory of int64
         covers = covering[positions]
-        before, after = keys(positions, covers)
+        # A key the same for all (None: no level or needs asked, all covering) never changes
+        # a stable sort's order: left out, each is one pass fewer.
+        before, after = (
+            tuple(k for k in part if k is not None) for part in keys(positions, covers)
+        )
         if (filters.has_point[positions] | ((locality[positions] == 0) & ~covers)).any():
             return Listing(
                 None, positions, covers, locality, before, after, level_wanted, near_only
@@ -158,7 +163,7 @@ def _make_plan(
         # Every distance is 0 km (no office of its own, and listing an area holding the place
         # or part of it: FilterSets.distances_km), whatever the point: rank once.
         kms = same_everywhere(0.0, positions.size)
-        order = np.lexsort((*before, kms, *after))
+        order = np.lexsort((*before, *after))  # the distances, all 0, leave it as it is
         in_order = positions[order]
         in_order.flags.writeable = False
         ranked = Ranked(filters, in_order, kms, _compact(covers[order]), needs, level_wanted)
@@ -169,7 +174,7 @@ def _make_plan(
         level,
         lambda p, covers: (
             (filters.name_rank[p], -locality[p]),
-            (~offers[p], -needs_met[p], ~covers),
+            (~offers[p] if level else None, -needs_met[p] if needs else None, _varied(~covers)),
         ),
     )
     informal_mask = ~formal & fits
@@ -179,13 +184,19 @@ def _make_plan(
     informal = listing(
         informal_mask & (covering | near),
         None,
-        lambda p, covers: ((filters.name_rank[p],), (~covers, -needs_met[p])),
+        lambda p, covers: (
+            (filters.name_rank[p],),
+            (_varied(~covers), -needs_met[p] if needs else None),
+        ),
         near_only=True,
     )
     partial_listing = listing(
         formal & fits & partial,
         level,
-        lambda p, covers: ((filters.name_rank[p],), (~offers[p], -needs_met[p])),
+        lambda p, covers: (
+            (filters.name_rank[p],),
+            (~offers[p] if level else None, -needs_met[p] if needs else None),
+        ),
     )
     findings = gap_findings(directory, areas, covering, age_group, needs, level, age)
     lists = (agencies, informal, partial_listing)
@@ -195,6 +206,11 @@ def _make_plan(
 def _near(ranked: Ranked) -> Ranked:
     """Supports covering the place, and those not covering it within NEAR_KM."""
     return ranked.where(ranked.covers | (ranked.kms <= NEAR_KM))
+
+
+def _varied(flags: np.ndarray) -> np.ndarray | None:
+    """The flags as a sort key, or None when they are all the same."""
+    return flags if flags.size and flags.any() and not flags.all() else None
 
 
 def _compact(flags: np.ndarray) -> np.ndarray:
