@@ -20,6 +20,7 @@ from geo.places import PlaceNotFound, town_elsewhere
 from .catalog import Directory
 from .matching import (
     AgencyMatch,
+    Kept,
     Match,
     MatchQuery,
     Ranked,
@@ -44,6 +45,9 @@ from .words import age_from_words
 # (serving the place but not fitting every choice, serving part of it, community supports)
 # this many at a time, so the answer a family asked for is not buried on a phone.
 SECONDARY_STEP = 5
+# Facet counts kept per data version and process, at most about this many bytes (the oldest
+# made is dropped first): one answer, about 5 KB, per place's areas, age group and age.
+MAX_KEPT_COUNTS_BYTES = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -263,13 +267,16 @@ def by_fit(directory: Directory, result: Match) -> tuple[Ranked, Ranked]:
 
 def facet_counts(directory: Directory, result: Match) -> dict[str, dict[str, int]]:
     """How many of the agencies covering the place offer each level, age group and need.
-    Kept on the list (Ranked.memo), so the answer is shared: read it, never change it."""
-
-    def count() -> dict[str, dict[str, int]]:
+    They depend on the place's areas, age group and age alone, so they are kept under those
+    (shared by every need and level asked there): read the answer, never change it."""
+    key = (result.whole, result.age_group.value if result.age_group else None, result.age)
+    kept: Kept = directory.memo(("facet-counts",), lambda: Kept(MAX_KEPT_COUNTS_BYTES))
+    counts = kept.get(key)
+    if counts is None:
         filters = directory.filters
         covering = result.agencies.mask()
         needs = filters.counts("need", covering)
-        return {
+        counts = {
             "level": filters.counts("level", covering),
             "age_group": filters.counts("age_group", covering),
             "need": dict(
@@ -279,8 +286,8 @@ def facet_counts(directory: Directory, result: Match) -> dict[str, dict[str, int
                 )
             ),
         }
-
-    return result.agencies.memo("facet-counts", count)
+        kept.keep(key, counts, 512 + 128 * sum(len(values) for values in counts.values()))
+    return counts
 
 
 def _agencies(found: Sequence[AgencyMatch], limit: int) -> list[Agency]:

@@ -76,19 +76,25 @@ class Plan:
     nbytes: int  # about how much memory it holds
 
 
-class KeptPlans(dict):
-    """Plans by derived query, dropping the oldest made once MAX_KEPT_PLAN_BYTES would pass."""
+class Kept(dict):
+    """Values by derived query, dropping the oldest made once `limit` bytes would pass."""
 
-    nbytes = 0
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit, self.nbytes = limit, 0
+        self.sizes: dict[tuple, int] = {}
 
-    def keep(self, key: tuple, plan: Plan) -> None:
+    def keep(self, key: tuple, value, nbytes: int) -> None:
         if key in self:
             return
-        self[key] = plan
-        self.nbytes += plan.nbytes
-        while self.nbytes > MAX_KEPT_PLAN_BYTES and self:
+        self.sizes[key] = nbytes  # first: what is dropped has its size
+        self[key] = value
+        self.nbytes += nbytes
+        while self.nbytes > self.limit and self:
             try:
-                self.nbytes -= self.pop(next(iter(self))).nbytes
+                oldest = next(iter(self))
+                del self[oldest]
+                self.nbytes -= self.sizes.pop(oldest)
             except (KeyError, StopIteration, RuntimeError):  # another thread dropped it first
                 break
 
@@ -112,11 +118,11 @@ def plan_for(
         needs,
         level.value if level else None,
     )
-    kept: KeptPlans = directory.memo(("match-plans",), KeptPlans)
+    kept: Kept = directory.memo(("match-plans",), lambda: Kept(MAX_KEPT_PLAN_BYTES))
     plan = kept.get(key)
     if plan is None:
         plan = _make_plan(directory, location.areas, split, age_group, age, needs, level)
-        kept.keep(key, plan)
+        kept.keep(key, plan, plan.nbytes)
     return plan
 
 
