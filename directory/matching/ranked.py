@@ -31,8 +31,8 @@ class Ranked(Sequence[AgencyMatch]):
     """Ranked agencies held as arrays; an AgencyMatch is made only when an item is read, so a
     place covered by 50,000 agencies costs a page of objects, not 50,000.
 
-    A list is never changed once made, so what is worked out from it (its split by fit, its
-    facet counts) is kept on it (`memo`): a list kept for a derived query
+    A list is never changed once made, so what is worked out from it (its split by fit,
+    whether any has a point) is kept on it (`memo`): a list kept for a derived query
     (matching.plans) is shared by every request asking the same, and pays once.
     """
 
