@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask import get_template_attribute, has_request_context, request
 from markupsafe import Markup, escape
 
 from ..catalog import Directory
@@ -45,9 +46,10 @@ MAX_KEPT_CHARS = 40_000_000
 # ASCII text stays one byte a character in memory.
 OPEN, CLOSE = "\x02", "\x03"
 _FIELDS = "PMUH"
-# Runs of spaces holding a line break: one line break renders the same (the lists have no
-# <pre> or <textarea>), and a third of a list's characters are the template's indentation.
-_SPACE = re.compile(r"\s*\n\s*")
+# A line break and the indentation after it: one line break renders the same (the lists have
+# no <pre> or <textarea>), and a third of a list's characters are the template's indentation.
+# (Starting at the line break lets the regex engine jump between them: 5x faster than \s*\n\s*.)
+_SPACE = re.compile(r"\n\s*")
 _BUTTON_ENDS = re.compile(f"{OPEN}(?:B[^{OPEN}{CLOSE}]*|E){CLOSE}")
 _BUTTON = re.compile(f"{OPEN}B([^{OPEN}{CLOSE}]*){CLOSE}(.*?){OPEN}E{CLOSE}", re.DOTALL)
 
@@ -55,8 +57,6 @@ _BUTTON = re.compile(f"{OPEN}B([^{OPEN}{CLOSE}]*){CLOSE}(.*?){OPEN}E{CLOSE}", re
 def kept_html(directory: Directory, key: tuple, make: Callable[[], Any]) -> Any:
     """HTML made of data records alone, made once per data version (Directory.memo) and per
     script root (its links start with it). Never for anything of a person's."""
-    from flask import has_request_context, request
-
     root = request.script_root if has_request_context() else ""
     return directory.memo(("html", root, *key), make)
 
@@ -103,8 +103,6 @@ def list_html(directory: Directory, answer: FindHelp, name: str, render: Callabl
     if key is None:
         return render()
     kept: KeptLists = directory.memo(("findhelp-lists",), KeptLists)
-    from flask import request
-
     key = (date.today().isoformat(), request.script_root, *key)
     html = kept.get(key)
     if html is None:
@@ -123,8 +121,6 @@ def page_lists(
     """`agency_list(name, macro)` for results.html: list `name`, kept per data version and
     derived query when it can be, filled with this request's place, links (`params(**change)`
     is the person's search changed) and referral-list buttons."""
-    from flask import get_template_attribute, request
-
     values = {  # each made at most once per request, however many lists ask
         "P": functools.cache(lambda: answer.location.label),
         "M": functools.cache(lambda: home_url(params(page=answer.query.page + 1))),
@@ -185,6 +181,7 @@ class AgencyCards:
     def __init__(self, directory: Directory, today: date):
         self.directory, self.today = directory, today
         self.live = KeptFeed.of(directory).service_of
+        self.root = request.script_root if has_request_context() else ""  # as kept_html
 
     def __call__(
         self,
@@ -204,7 +201,7 @@ class AgencyCards:
             found = item if with_distance else None
             slots = self._pieces(item.agency, found, needs, refer_once, make)
             out.append("\n" + frame[0] if out else frame[0])
-            for slot, text in frame[1]:
+            for _, slot, text in frame[1]:
                 out.append(slots[slot])
                 out.append(text)
         return Markup("".join(out))
@@ -219,13 +216,11 @@ class AgencyCards:
             "details": self._details(agency, make),
             "needs": self._needs(agency, found, needs, make) if needs else "",
             "tail": self._tail(agency, refer_once, make),
-            "button": marker("B", agency.id)
-            + kept(("add-form", agency.id), lambda: make.add_form(agency, marker("H")))
-            + marker("E"),
+            "button": kept(("list-button", agency.id), lambda: _list_button(agency, make)),
         }
 
     def _kept(self, key: tuple, make: Callable[[], Any]) -> Any:
-        return kept_html(self.directory, key, make)
+        return self.directory.memo(("html", self.root, *key), make)  # kept_html's keys
 
     def _distance(self, found: Any, make: CardMacros) -> str:
         if found is None:
@@ -258,21 +253,27 @@ class AgencyCards:
         )
 
 
-def _slots(frame: str) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """A frame's text before its first slot, then each slot's name with the text after it."""
-    first, *rest = frame.split(OPEN)
-    pairs = []
+def _list_button(agency, make: CardMacros) -> str:
+    """The "Add to referral list" form between markers: fill() swaps it for "On your referral
+    list" when it is, and puts where to come back to (H) in it."""
+    return f"{marker('B', agency.id)}{make.add_form(agency, marker('H'))}{marker('E')}"
+
+
+def _slots(html: str) -> tuple[str, tuple[tuple[str, str, str], ...]]:
+    """Kept HTML split at its markers: the text before the first, then each marker's kind,
+    name and the text after it, so filling it is a join."""
+    first, *rest = html.split(OPEN)
+    slots = []
     for piece in rest:
         kind_and_name, text = piece.split(CLOSE, 1)
-        pairs.append((kind_and_name[1:], text))
-    return first, tuple(pairs)
+        slots.append((kind_and_name[:1], kind_and_name[1:], text))
+    return first, tuple(slots)
 
 
 # -- the find-help form ----------------------------------------------------------------------
 
 # The radio buttons whose "" choice ("Show both", "Either") is ticked when neither is chosen.
 _NAMED_CHOICES = {"age": ("adult", "child"), "level": ("administrative", "blended")}
-_FORM_MARK = re.compile(f"{OPEN}([VCO])([^{OPEN}{CLOSE}]*){CLOSE}")
 
 
 class TypedFields:
@@ -300,6 +301,14 @@ class TypedFields:
         form = self.form
         return Markup(" open") if form.answers or form.level or for_problem else Markup("")
 
+    def filled(self, kind: str, name: str) -> str:
+        """What goes in place of a MarkedFields marker."""
+        if kind == "V":
+            return str(escape(self.value(name))).replace(OPEN, "").replace(CLOSE, "")
+        if kind == "C":
+            return self.checked(*name.split("=", 1))
+        return self.opened()
+
 
 class MarkedFields:
     """The same controls as markers, for the copy of the form made once per data version."""
@@ -314,16 +323,19 @@ class MarkedFields:
         return marker("O")
 
 
-def fill_form(html: str, form: FindHelpForm) -> Markup:
-    """The kept form with this person's values (escaped) and ticks in place of its markers."""
+def kept_form(
+    directory: Directory, form: FindHelpForm, heading_text: str, macro: Callable[..., str]
+) -> Markup:
+    """The find-help form (`macro`, find_form.html) made once per data version with markers,
+    filled with this person's values (escaped) and ticks."""
+    first, slots = kept_html(
+        directory,
+        ("find-form", heading_text),
+        lambda: _slots(str(macro(MarkedFields(), None, "h2", heading_text))),
+    )
     typed = TypedFields(form)
-
-    def mark(found: re.Match) -> str:
-        kind, name = found.groups()
-        if kind == "V":
-            return str(escape(typed.value(name))).replace(OPEN, "").replace(CLOSE, "")
-        if kind == "C":
-            return typed.checked(*name.split("=", 1))
-        return typed.opened()
-
-    return Markup(_FORM_MARK.sub(mark, html))
+    out = [first]
+    for kind, name, text in slots:
+        out.append(typed.filled(kind, name))
+        out.append(text)
+    return Markup("".join(out))

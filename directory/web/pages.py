@@ -39,9 +39,8 @@ from ..svg import key_markers, map_picture, view_box_around
 from ..urgent import footer_lines, vocabulary
 from .fragments import (
     AgencyCards,
-    MarkedFields,
     TypedFields,
-    fill_form,
+    kept_form,
     kept_html,
     marker,
     page_lists,
@@ -128,9 +127,8 @@ def provenance_helpers() -> dict:
         "footer_lines": lambda: footer_lines(directory),
         "marker": marker,
         "agency_cards": AgencyCards(directory, date.today()),
-        "marked_fields": MarkedFields(),
         "typed_fields": TypedFields,
-        "fill_form": fill_form,
+        "kept_form": lambda form, heading, macro: kept_form(directory, form, heading, macro),
         "once": lambda key, macro, *args: kept_html(directory, key, lambda: macro(*args)),
     }
     if has_request_context():  # worked out once per page, not once per agency card
