@@ -35,18 +35,10 @@ def place_parts(directory: Directory, location) -> PlaceParts:
     areas = tuple(location.areas)
     if not areas or location.precision in PRECISE:
         return PlaceParts(areas)
-    atlas = directory.atlas
     if location.precision == "zip":
         code = normalise_zip(location.query) or (zips_in_text(location.query) or [""])[-1]
-        town = normalise_name(getattr(atlas.geometry.zip_points.get(code), "city", "") or "")
-        # A brochure town area ("Homestead") is the town its post office names: the ZIP whose
-        # postal town it is ("15120 Homestead") counts as wholly inside it.
-        straddling = [
-            a
-            for a in areas
-            if code in atlas.areas[a].straddling_zips
-            and normalise_name(atlas.areas[a].name) != town
-        ]
+        partly_in = _zips_partly_in(directory)
+        straddling = [a for a in areas if code in partly_in[a]]
         if not straddling:
             return PlaceParts(areas)
         links = directory.filters.links
@@ -59,10 +51,43 @@ def place_parts(directory: Directory, location) -> PlaceParts:
         return PlaceParts(areas)
     zips = set(place.zips)
     below = _areas_below(directory).get(areas[-1], ())
-    parts = tuple(
-        a for a in below if zips & (set(atlas.areas[a].zips) - set(atlas.areas[a].straddling_zips))
-    )
+    wholly_in = _zips_wholly_in(directory)
+    parts = tuple(a for a in below if not wholly_in[a].isdisjoint(zips))
     return PlaceParts(areas, parts)
+
+
+def _zips_partly_in(directory: Directory) -> dict[str, frozenset[str]]:
+    """Area -> the ZIP codes only partly inside it, once per data version: those it lists as
+    straddling, except the one whose postal town it is. A brochure town area ("Homestead") is
+    the town its post office names: that ZIP ("15120 Homestead") is wholly inside it."""
+
+    def make() -> dict[str, frozenset[str]]:
+        atlas = directory.atlas
+        points = atlas.geometry.zip_points
+
+        def town(code: str) -> str:
+            return normalise_name(getattr(points.get(code), "city", "") or "")
+
+        return {
+            area_id: frozenset(
+                code for code in area.straddling_zips if normalise_name(area.name) != town(code)
+            )
+            for area_id, area in atlas.areas.items()
+        }
+
+    return directory.memo(("zips-partly-in",), make)
+
+
+def _zips_wholly_in(directory: Directory) -> dict[str, frozenset[str]]:
+    """Area -> its ZIP codes but those it lists as straddling, once per data version."""
+
+    def make() -> dict[str, frozenset[str]]:
+        return {
+            area_id: frozenset(area.zips) - frozenset(area.straddling_zips)
+            for area_id, area in directory.atlas.areas.items()
+        }
+
+    return directory.memo(("zips-wholly-in",), make)
 
 
 def _places_by_label(directory: Directory) -> dict:
