@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from geo.distance import haversine_km
+
 from ..catalog import Directory
 from ..records import AgeGroup, Kind, Level
 from .gaps import Finding, gap_findings
@@ -32,16 +34,30 @@ MaybeKeys = tuple[np.ndarray | None, ...]
 
 
 @dataclass(frozen=True, slots=True)
+class Measure:
+    """How to measure a listing's candidates from a person's point: those with an office of
+    their own by haversine, those serving neither the place nor an area holding it through
+    their areas (FilterSets.distances_km); the rest are 0 km. Kept in data order, so each
+    distance is computed exactly as matching always has."""
+
+    lats: np.ndarray  # of the candidates with an office
+    lons: np.ndarray
+    at: np.ndarray  # where each of those is in the listing
+    walk: np.ndarray  # positions measured through their areas
+    walk_at: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
 class Listing:
     """One list of a plan: ranked already when none of its distances depends on the person's
-    point; else its candidates, with the sort keys that do not, ranked per request (`rank`)."""
+    point; else its candidates in the order of the sort keys weaker than the distance, with
+    the keys stronger than it, ranked per request (`rank`)."""
 
     ranked: Ranked | None
-    positions: np.ndarray = field(default_factory=lambda: NO_POSITIONS)  # candidates, data order
+    positions: np.ndarray = field(default_factory=lambda: NO_POSITIONS)
     covers: np.ndarray = field(default_factory=lambda: NO_POSITIONS)
-    locality: np.ndarray | None = None  # FilterSets.locality of the place, for distances_km
-    before: Keys = ()  # the sort keys before the distance and after it (np.lexsort's order:
-    after: Keys = ()  # the last key sorts first)
+    after: Keys = ()  # np.lexsort's order: the last key sorts first
+    measure: Measure | None = None
     level: Level | None = None  # the level asked for, or None for supports
     near_only: bool = False  # supports: those not covering the place only within NEAR_KM
 
@@ -49,18 +65,26 @@ class Listing:
         """The list for a person at `location`."""
         if self.ranked is not None:
             return self.ranked
-        filters = directory.filters
-        kms = filters.distances_km(
-            self.positions,
-            location.lat,
-            location.lon,
-            directory.atlas.distance_to_area_km,
-            self.locality,
-        )
-        kms[self.covers & ~filters.has_point[self.positions]] = 0.0
-        order = np.lexsort((*self.before, kms, *self.after))
+        measure = self.measure
+        if measure is None:
+            raise TypeError("a Listing is either ranked or measured")
+        kms = np.zeros(self.positions.size)
+        if measure.at.size:
+            kms[measure.at] = haversine_km(location.lat, location.lon, measure.lats, measure.lons)
+        if measure.walk.size:
+            kms[measure.walk_at] = directory.filters.distances_km(
+                measure.walk, location.lat, location.lon, directory.atlas.distance_to_area_km
+            )
+        # A stable sort by the stronger keys over the order of the weaker ones is the order
+        # of all of them (np.lexsort sorts key by key the same way).
+        order = np.lexsort((kms, *self.after))
         ranked = Ranked(
-            filters, self.positions[order], kms[order], self.covers[order], needs, self.level
+            directory.filters,
+            self.positions[order],
+            kms[order],
+            self.covers[order],
+            needs,
+            self.level,
         )
         return _near(ranked) if self.near_only else ranked
 
@@ -162,9 +186,28 @@ def _make_plan(
         before, after = (
             tuple(k for k in part if k is not None) for part in keys(positions, covers)
         )
-        if (filters.has_point[positions] | ((locality[positions] == 0) & ~covers)).any():
+        has_point = filters.has_point[positions]
+        walk = ~has_point & (locality[positions] == 0) & ~covers
+        if has_point.any() or walk.any():
+            base = np.lexsort(before)
+            at = np.empty(positions.size, dtype=np.int32)
+            at[base] = np.arange(positions.size, dtype=np.int32)
+            lats, lons = filters.points
+            measure = Measure(
+                lats[positions][has_point],
+                lons[positions][has_point],
+                at[has_point],
+                positions[walk],
+                at[walk],
+            )
             return Listing(
-                None, positions, covers, locality, before, after, level_wanted, near_only
+                None,
+                positions[base],
+                covers[base],
+                tuple(key[base] for key in after),
+                measure,
+                level_wanted,
+                near_only,
             )
         # Every distance is 0 km (no office of its own, and listing an area holding the place
         # or part of it: FilterSets.distances_km), whatever the point: rank once.
@@ -231,11 +274,14 @@ def _nbytes(lists: tuple[Listing, ...]) -> int:
     the agencies' split by fit kept on their list (Ranked.memo), and its objects."""
     arrays: dict[int, np.ndarray] = {}
     for found in lists:
-        parts = (found.positions, found.covers, found.locality, *found.before, *found.after)
+        parts = (found.positions, found.covers, *found.after)
+        if found.measure is not None:
+            parts += (found.measure.lats, found.measure.lons, found.measure.at)
+            parts += (found.measure.walk, found.measure.walk_at)
         if found.ranked is not None:
             parts += (found.ranked.positions, found.ranked.kms, found.ranked.covers)
         for array in parts:
-            if array is not None and array.strides != (0,):
+            if array.strides != (0,):
                 arrays[id(array)] = array
     split = lists[0].ranked.positions.nbytes if lists[0].ranked is not None else 0
     return sum(array.nbytes for array in arrays.values()) + split + 8192
