@@ -138,6 +138,24 @@ class FindHelp:
         """Agencies serving the place: a facet value narrows only when fewer than this have it."""
         return len(self.match.agencies) if self.match else 0
 
+    def narrowing(self) -> dict[str, list[tuple[str, int]]]:
+        """The facet values worth offering as links, with their counts: each narrows the
+        agencies serving the place (some have it, not all). A level stays offered even when
+        every agency has it (choosing one shapes the gap notices); age groups only while none
+        was chosen; needs not already chosen."""
+        total, facets = self.facet_total, self.facets
+        return {
+            "level": [(value, n) for value, n in facets.get("level", {}).items() if n > 0],
+            "age_group": []
+            if self.query.age_group is not None
+            else [(value, n) for value, n in facets.get("age_group", {}).items() if 0 < n < total],
+            "need": [
+                (code, n)
+                for code, n in facets.get("need", {}).items()
+                if 0 < n < total and code not in self.query.needs
+            ],
+        }
+
     @property
     def is_whole_region(self) -> bool:
         """No place was given: the answer is for the whole region."""

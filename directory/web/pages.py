@@ -15,7 +15,6 @@ from flask import (
     Blueprint,
     Response,
     current_app,
-    has_request_context,
     jsonify,
     redirect,
     render_template,
@@ -131,9 +130,6 @@ def provenance_helpers() -> dict:
         "kept_form": lambda form, heading, macro: kept_form(directory, form, heading, macro),
         "once": lambda key, macro, *args: kept_html(directory, key, lambda: macro(*args)),
     }
-    if has_request_context():  # worked out once per page, not once per agency card
-        helpers["list_url"] = url_for("pages.referral_list")
-        helpers["here"] = request.full_path.rstrip("?")
     return helpers
 
 
