@@ -50,8 +50,6 @@ _FIELDS = "PMUH"
 # no <pre> or <textarea>), and a third of a list's characters are the template's indentation.
 # (Starting at the line break lets the regex engine jump between them: 5x faster than \s*\n\s*.)
 _SPACE = re.compile(r"\n\s*")
-_BUTTON_ENDS = re.compile(f"{OPEN}(?:B[^{OPEN}{CLOSE}]*|E){CLOSE}")
-_BUTTON = re.compile(f"{OPEN}B([^{OPEN}{CLOSE}]*){CLOSE}(.*?){OPEN}E{CLOSE}", re.DOTALL)
 
 
 def kept_html(directory: Directory, key: tuple, make: Callable[[], Any]) -> Any:
@@ -66,47 +64,65 @@ def marker(kind: str, value: str = "") -> Markup:
     return Markup(f"{OPEN}{kind}{value.replace(OPEN, '').replace(CLOSE, '')}{CLOSE}")
 
 
+# Kept HTML split at its markers (see _slots): filling it is a join, not a search.
+Split = tuple[str, tuple[tuple[str, str, str], ...]]
+
+
 def fill(
-    html: str,
+    html: str | Split,
     values: Mapping[str, Callable[[], str]],
     on_list: Container[str],
     on_list_note: Callable[[], str],
 ) -> Markup:
-    """The list with this request's values (escaped here) in place of its markers."""
+    """The list with this request's values (escaped here) in place of its markers, and
+    "On your referral list" in place of the form of an agency that is."""
+    first, slots = _slots(html) if isinstance(html, str) else html
+    escaped: dict[str, str] = {}
+    out = [first]
+    skipping = False  # inside the form of an agency on the list
+    for kind, name, text in slots:
+        if kind == "B" and name in on_list:
+            out.append(on_list_note())
+            skipping = True
+        elif kind == "E":
+            skipping = False
+        elif kind in _FIELDS and not skipping:
+            if kind not in escaped:
+                value = str(escape(values[kind]()))
+                escaped[kind] = value.replace(OPEN, "").replace(CLOSE, "")
+            out.append(escaped[kind])
+        if not skipping:
+            out.append(text)
+    return Markup("".join(out))
 
-    def button(found: re.Match) -> str:
-        return on_list_note() if found.group(1) in on_list else found.group(2)
 
-    if on_list:
-        html = _BUTTON.sub(button, html)
-    else:  # the usual case: every button stays a button
-        html = _BUTTON_ENDS.sub("", html)
-    for kind in _FIELDS:
-        mark = f"{OPEN}{kind}{CLOSE}"
-        if mark in html:
-            value = str(escape(values[kind]())).replace(OPEN, "").replace(CLOSE, "")
-            html = html.replace(mark, value)
-    return Markup(html)
+def split_size(split: Split) -> int:
+    """Characters of kept HTML (what MAX_KEPT_CHARS bounds)."""
+    return len(split[0]) + sum(len(kind) + len(name) + len(text) for kind, name, text in split[1])
 
 
-def list_html(directory: Directory, answer: FindHelp, name: str, render: Callable[[], str]) -> str:
+def list_html(
+    directory: Directory, answer: FindHelp, name: str, render: Callable[[], str]
+) -> Split:
     """List `name`'s HTML with its markers: kept with the data version when it depends only
     on the derived query (and today's date, which decides "not verified since"), else made
     for this request. Lists whose agencies have live hours from a kept feed are never kept."""
     key = answer.section_key(name)
-    made = render
-    render = lambda: _SPACE.sub("\n", made())  # noqa: E731 - the template's indentation
+
+    def made() -> Split:
+        return _slots(_SPACE.sub("\n", render()))  # without the template's indentation
+
     if key is not None:
         live = KeptFeed.of(directory).service_of
         if live and any(found.agency.id in live for found in answer.shown(name)):
             key = None
     if key is None:
-        return render()
+        return made()
     kept: KeptLists = directory.memo(("findhelp-lists",), KeptLists)
     key = (date.today().isoformat(), request.script_root, *key)
     html = kept.get(key)
     if html is None:
-        html = render()
+        html = made()
         kept.keep(key, html)
     return html
 
@@ -144,14 +160,14 @@ class KeptLists(dict):
 
     chars = 0
 
-    def keep(self, key: tuple, html: str) -> None:
+    def keep(self, key: tuple, html: Split) -> None:
         if key in self:
             return
         self[key] = html
-        self.chars += len(html)
+        self.chars += split_size(html)
         while self.chars > MAX_KEPT_CHARS and self:
             try:
-                self.chars -= len(self.pop(next(iter(self))))
+                self.chars -= split_size(self.pop(next(iter(self))))
             except (KeyError, StopIteration, RuntimeError):  # another thread dropped it first
                 break
 

@@ -30,11 +30,12 @@ def init_app(app) -> None:
             return response
         if response.direct_passthrough:  # streamed files (static) handle their own ETags
             return response
-        if not response.get_etag()[0]:
-            response.add_etag()
-        response.make_conditional(request)
-        if response.status_code != 200:
-            return response
+        if not response.cache_control.no_store:  # never kept, so never asked about again
+            if not response.get_etag()[0]:
+                response.add_etag()
+            response.make_conditional(request)
+            if response.status_code != 200:
+                return response
         response.vary.add("Accept-Encoding")
         content_type = response.mimetype or ""
         if (
