@@ -34,6 +34,7 @@ class Provenance:
     verified_month: str  # "September 2011", or "" when never verified
     reconstructed: tuple[str, ...]  # "levels", "age groups", ... as words, in column order
     reconstructed_count: int  # agencies with any reconstructed column
+    support_sources: tuple[tuple[str, int], ...] = ()  # community supports: (source, how many)
 
     @property
     def line(self) -> str:
@@ -64,7 +65,11 @@ def _provenance(directory: Directory) -> Provenance:
     # Needs of service coordination agencies are the source's own list of what coordinators
     # help with; say what was guessed about the agencies themselves.
     words.pop("needs", None)
+    by_source: dict[str, list[str]] = {}  # as Jinja's groupby: by source, any letter case
+    for support in sorted(directory.informal_supports, key=lambda a: (a.source or "").lower()):
+        by_source.setdefault((support.source or "").lower(), []).append(support.source)
     return Provenance(
+        support_sources=tuple((names[0], len(names)) for names in by_source.values()),
         source=source,
         source_count=count,
         agencies=len(formal),
