@@ -173,3 +173,19 @@ def test_two_servers_share_one_index_while_it_is_rebuilt(data_copy, tmp_path):
         for _, process in servers:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=60)
+
+
+def test_each_worker_puts_what_it_loaded_out_of_the_collectors_sight():
+    """gunicorn runs directory.web.gunicorn_hooks after a worker loads the app: the loaded
+    directory is frozen, so full collections stop walking it."""
+    import gc
+
+    from directory.web import gunicorn_hooks
+
+    assert "python:directory.web.gunicorn_hooks" in gunicorn_argv("127.0.0.1", 8000, 1)
+    gc.unfreeze()
+    try:
+        gunicorn_hooks.post_worker_init(None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

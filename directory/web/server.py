@@ -27,6 +27,8 @@ def gunicorn_argv(
         # gunicorn's own error log quotes request lines: this logger keeps only paths.
         "--logger-class",
         "directory.web.gunicorn_logging.PathOnlyLogger",
+        "--config",
+        "python:directory.web.gunicorn_hooks",
         "--bind",
         f"{host}:{port}",
         "--graceful-timeout",

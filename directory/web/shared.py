@@ -39,9 +39,8 @@ def init_app(app: Flask) -> None:
     app.config["TRUSTED_HOSTS"] = None
 
     @app.after_request
-    def add_security_headers(response):
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
+    def add_data_version(response):
+        # (The security headers are added by GuardedApp, around every response.)
         # Every worker of a server serves the same accepted version; this says which.
         response.headers["X-Data-Version"] = current_directory().data.fingerprint
         return response
@@ -58,7 +57,8 @@ def init_app(app: Flask) -> None:
             )
         return response
 
-    app.jinja_env.globals["site_url"] = site_url  # beside url_for, for every template
+    # Beside url_for, for every template (and for macros imported without the page's context).
+    app.jinja_env.globals.update(site_url=site_url, tel_uri=tel_uri)
 
     @app.template_filter("area_name")
     def area_name(area_id: str) -> str:
@@ -73,7 +73,6 @@ def init_app(app: Flask) -> None:
     def template_helpers():
         return {
             "directory": current_directory(),
-            "tel_uri": tel_uri,
             "today": date.today(),
             "referral_count": referral_count,
             # Address, hours, open now, languages, email, website: from the kept feed if any.
