@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from flask import (
     Blueprint,
@@ -105,8 +105,12 @@ def home_url(params: Mapping[str, object], pieces: dict | None = None) -> str:
         piece = pieces.get(key) if pieces is not None else None
         if piece is None:
             values = value if isinstance(value, (list, tuple)) else (value,)
-            items = [(name, item) for item in values if item is not None]
-            piece = urlencode(items, safe=URL_SAFE)
+            key_text = quote_plus(name, safe=URL_SAFE)
+            piece = "&".join(  # as urlencode(items, safe=URL_SAFE), without its checks
+                f"{key_text}={quote_plus(str(item), safe=URL_SAFE)}"
+                for item in values
+                if item is not None
+            )
             if pieces is not None:
                 pieces[key] = piece
         if piece:
