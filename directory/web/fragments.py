@@ -96,9 +96,16 @@ def fill(
     return Markup("".join(out))
 
 
+# What a marker's tuple and strings take beyond their characters, in bytes (CPython, 64-bit).
+MARKER_OVERHEAD = 150
+
+
 def split_size(split: Split) -> int:
-    """Characters of kept HTML (what MAX_KEPT_CHARS bounds)."""
-    return len(split[0]) + sum(len(kind) + len(name) + len(text) for kind, name, text in split[1])
+    """What kept HTML takes, counted as MAX_KEPT_CHARS counts: its characters (a byte each
+    for ASCII) and each marker's own objects."""
+    return len(split[0]) + sum(
+        len(name) + len(text) + MARKER_OVERHEAD for _, name, text in split[1]
+    )
 
 
 def list_html(
