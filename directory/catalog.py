@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from geo.atlas import Atlas
 
@@ -100,6 +100,11 @@ class Directory:
             value = self._memo.setdefault(key, make())
             return value
 
+    def kept(self, name: str, limit: int) -> Kept:
+        """This data version's bounded store `name` (at most `limit` bytes, Kept), for values
+        keyed by a derived query: every choice of codes is a key, so a memo would be unbounded."""
+        return self.memo((name,), lambda: Kept(limit))
+
     # -- convenient views ---------------------------------------------------------------
 
     @property
@@ -168,3 +173,37 @@ class Directory:
             "problems": [problem.to_json() for problem in self.data.problems],
             "geo_problems": list(self.atlas.problems),
         }
+
+
+V = TypeVar("V")
+
+
+class Kept(dict):
+    """Values by key, dropping the oldest made once about `limit` bytes would be held."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit, self.nbytes = limit, 0
+        self.sizes: dict[Any, int] = {}
+
+    def get_or_make(self, key: Any, make: Callable[[], V], size: Callable[[V], int]) -> V:
+        """The value kept under `key`, else `make()`'s, kept while it fits (`size` bytes)."""
+        value = self.get(key)
+        if value is None:
+            value = make()
+            self.keep(key, value, size(value))
+        return value
+
+    def keep(self, key: Any, value: Any, nbytes: int) -> None:
+        if key in self:
+            return
+        self.sizes[key] = nbytes  # first: what is dropped has its size
+        self[key] = value
+        self.nbytes += nbytes
+        while self.nbytes > self.limit and self:
+            try:
+                oldest = next(iter(self))
+                del self[oldest]
+                self.nbytes -= self.sizes.pop(oldest)
+            except (KeyError, StopIteration, RuntimeError):  # another thread dropped it first
+                break

@@ -20,7 +20,6 @@ from geo.places import PlaceNotFound, town_elsewhere
 from .catalog import Directory
 from .matching import (
     AgencyMatch,
-    Kept,
     Match,
     MatchQuery,
     Ranked,
@@ -288,13 +287,12 @@ def facet_counts(directory: Directory, result: Match) -> dict[str, dict[str, int
     They depend on the place's areas, age group and age alone, so they are kept under those
     (shared by every need and level asked there): read the answer, never change it."""
     key = (result.whole, result.age_group.value if result.age_group else None, result.age)
-    kept: Kept = directory.memo(("facet-counts",), lambda: Kept(MAX_KEPT_COUNTS_BYTES))
-    counts = kept.get(key)
-    if counts is None:
+
+    def count() -> dict[str, dict[str, int]]:
         filters = directory.filters
         covering = result.agencies.mask()
         needs = filters.counts("need", covering)
-        counts = {
+        return {
             "level": filters.counts("level", covering),
             "age_group": filters.counts("age_group", covering),
             "need": dict(
@@ -304,8 +302,10 @@ def facet_counts(directory: Directory, result: Match) -> dict[str, dict[str, int
                 )
             ),
         }
-        kept.keep(key, counts, 512 + 128 * sum(len(values) for values in counts.values()))
-    return counts
+
+    return directory.kept("facet-counts", MAX_KEPT_COUNTS_BYTES).get_or_make(
+        key, count, lambda counts: 512 + 128 * sum(len(values) for values in counts.values())
+    )
 
 
 def _agencies(found: Sequence[AgencyMatch], limit: int) -> list[Agency]:

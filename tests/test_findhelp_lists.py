@@ -39,7 +39,7 @@ def test_kept_lists_are_bounded(monkeypatch):
         page = client.get("/", query_string={"near": "Bridgeville", "need": need})
         assert page.status_code == 200
         kept = _kept(app)
-        assert kept and kept.chars == sum(map(fragments.split_size, kept.values())) <= 20_000
+        assert kept and kept.nbytes == sum(map(fragments.split_size, kept.values())) <= 20_000
 
 
 def test_home_url_is_url_for_without_the_router():

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from .gaps import ALTERNATIVES, Gap, find_gaps, nearest_outside
 from .places import PRECISE, PlaceParts, parts_served, place_parts
-from .plans import Kept
 from .query import MatchQuery, screener_answers
 from .ranked import AgencyMatch, Ranked
 from .serving import NEAR_KM, Match, match
@@ -23,7 +22,6 @@ __all__ = [
     "PRECISE",
     "AgencyMatch",
     "Gap",
-    "Kept",
     "Match",
     "MatchQuery",
     "PlaceParts",

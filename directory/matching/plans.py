@@ -100,29 +100,6 @@ class Plan:
     nbytes: int  # about how much memory it holds
 
 
-class Kept(dict):
-    """Values by derived query, dropping the oldest made once `limit` bytes would pass."""
-
-    def __init__(self, limit: int):
-        super().__init__()
-        self.limit, self.nbytes = limit, 0
-        self.sizes: dict[tuple, int] = {}
-
-    def keep(self, key: tuple, value, nbytes: int) -> None:
-        if key in self:
-            return
-        self.sizes[key] = nbytes  # first: what is dropped has its size
-        self[key] = value
-        self.nbytes += nbytes
-        while self.nbytes > self.limit and self:
-            try:
-                oldest = next(iter(self))
-                del self[oldest]
-                self.nbytes -= self.sizes.pop(oldest)
-            except (KeyError, StopIteration, RuntimeError):  # another thread dropped it first
-                break
-
-
 def plan_for(
     directory: Directory,
     location,
@@ -142,12 +119,11 @@ def plan_for(
         needs,
         level.value if level else None,
     )
-    kept: Kept = directory.memo(("match-plans",), lambda: Kept(MAX_KEPT_PLAN_BYTES))
-    plan = kept.get(key)
-    if plan is None:
-        plan = _make_plan(directory, location.areas, split, age_group, age, needs, level)
-        kept.keep(key, plan, plan.nbytes)
-    return plan
+    return directory.kept("match-plans", MAX_KEPT_PLAN_BYTES).get_or_make(
+        key,
+        lambda: _make_plan(directory, location.areas, split, age_group, age, needs, level),
+        lambda plan: plan.nbytes,
+    )
 
 
 def _make_plan(

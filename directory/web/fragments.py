@@ -37,7 +37,8 @@ from ..findhelp import FindHelp
 from ..forms import FindHelpForm
 from ..hsds.details import KeptFeed, agency_details
 
-# Characters of list HTML kept per data version and process (a byte each for ASCII), at most (the oldest made is
+# List HTML kept per data version and process (Directory.kept), at most about this many bytes
+# (split_size: a byte a character for ASCII, plus each marker's objects; the oldest made is
 # dropped first): every choice of needs, age and page is a key, so without a bound a client
 # could fill the memory. A list is about 15,000 characters; the 10,000-agency benchmark's
 # searches make about 2,500 of them.
@@ -125,13 +126,8 @@ def list_html(
             key = None
     if key is None:
         return made()
-    kept: KeptLists = directory.memo(("findhelp-lists",), KeptLists)
     key = (date.today().isoformat(), request.script_root, *key)
-    html = kept.get(key)
-    if html is None:
-        html = made()
-        kept.keep(key, html)
-    return html
+    return directory.kept("findhelp-lists", MAX_KEPT_CHARS).get_or_make(key, made, split_size)
 
 
 def page_lists(
@@ -160,23 +156,6 @@ def page_lists(
         return fill(html, values, on_list, on_list_note)
 
     return agency_list
-
-
-class KeptLists(dict):
-    """List HTML by key, dropping the oldest made once MAX_KEPT_CHARS would be passed."""
-
-    chars = 0
-
-    def keep(self, key: tuple, html: Split) -> None:
-        if key in self:
-            return
-        self[key] = html
-        self.chars += split_size(html)
-        while self.chars > MAX_KEPT_CHARS and self:
-            try:
-                self.chars -= split_size(self.pop(next(iter(self))))
-            except (KeyError, StopIteration, RuntimeError):  # another thread dropped it first
-                break
 
 
 # -- agency cards ----------------------------------------------------------------------------

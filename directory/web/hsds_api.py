@@ -116,12 +116,12 @@ def services():
 @bp.get("/services/<service_id>")
 def service(service_id: str):
     directory = current_directory()
-    view = hsds_view(directory)
-    _query(directory, "/services/{id}")
-    if service_id not in view.by_id["service"] and service_id in directory.agencies_by_id:
+    if (
+        service_id in directory.agencies_by_id
+        and service_id not in hsds_view(directory).by_id["service"]
+    ):
         service_id = _service_of(directory)[service_id]  # our own slug works too
-    if service_id not in view.by_id["service"]:
-        raise NotFound(f'No service has the id "{service_id[:80]}".', code="unknown_service")
+    view, _ = _found("/services/{id}", "service", service_id, "service")
     return jsonify(view.full_service(service_id))
 
 
@@ -142,14 +142,9 @@ def service_at_locations():
 
 @bp.get("/service_at_locations/<row_id>")
 def service_at_location(row_id: str):
-    directory = current_directory()
-    view = hsds_view(directory)
-    _query(directory, "/service_at_locations/{id}")
-    if row_id not in view.by_id["service_at_location"]:
-        raise NotFound(
-            f'No service at location has the id "{row_id[:80]}".',
-            code="unknown_service_at_location",
-        )
+    view, _ = _found(
+        "/service_at_locations/{id}", "service_at_location", row_id, "service at location"
+    )
     return jsonify(view.full_service_at_location(row_id))
 
 
@@ -177,10 +172,7 @@ def organizations():
 
 @bp.get("/organizations/<organization_id>")
 def organization(organization_id: str):
-    directory = current_directory()
-    view = hsds_view(directory)
-    query = _query(directory, "/organizations/{id}")
-    _known(view, "organization", organization_id, "organization")
+    view, query = _found("/organizations/{id}", "organization", organization_id, "organization")
     return jsonify(view.full_organization(organization_id, query.full_service))
 
 
@@ -195,10 +187,7 @@ def taxonomies():
 
 @bp.get("/taxonomies/<taxonomy_id>")
 def taxonomy(taxonomy_id: str):
-    directory = current_directory()
-    view = hsds_view(directory)
-    _query(directory, "/taxonomies/{id}")
-    _known(view, "taxonomy", taxonomy_id, "taxonomy")
+    view, _ = _found("/taxonomies/{id}", "taxonomy", taxonomy_id, "taxonomy")
     return jsonify(view.taxonomy(taxonomy_id))
 
 
@@ -219,16 +208,18 @@ def taxonomy_terms():
 
 @bp.get("/taxonomy_terms/<term_id>")
 def taxonomy_term(term_id: str):
-    directory = current_directory()
-    view = hsds_view(directory)
-    _query(directory, "/taxonomy_terms/{id}")
-    _known(view, "taxonomy_term", term_id, "taxonomy term")
+    view, _ = _found("/taxonomy_terms/{id}", "taxonomy_term", term_id, "taxonomy term")
     return jsonify(view.taxonomy_term(term_id))
 
 
-def _known(view: HsdsView, table: str, row_id: str, what: str) -> None:
+def _found(endpoint: str, table: str, row_id: str, what: str) -> tuple[HsdsView, HsdsQuery]:
+    """The view and the checked query of a one-row endpoint; NotFound for an unknown id."""
+    directory = current_directory()
+    view = hsds_view(directory)
+    query = _query(directory, endpoint)
     if row_id not in view.by_id[table]:
         raise NotFound(f'No {what} has the id "{row_id[:80]}".', code=f"unknown_{table}")
+    return view, query
 
 
 # -- answering --------------------------------------------------------------------------------
