@@ -288,16 +288,8 @@ class TypedFields:
     def value(self, name: str) -> str:
         return {"near": self.form.near, "years": self.form.years, "q": self.form.q}[name]
 
-    def is_checked(self, name: str, option: str) -> bool:
-        if name == "need":
-            return option in self.form.needs
-        if name == "answer":
-            return option in self.form.answers
-        chosen = self.form.age if name == "age" else self.form.level
-        return chosen not in _NAMED_CHOICES[name] if option == "" else chosen == option
-
     def checked(self, name: str, option: str) -> Markup:
-        return Markup(" checked") if self.is_checked(name, option) else Markup("")
+        return Markup(" checked" if f"{name}={option}" in self._ticked else "")
 
     def opened(self, for_problem: bool = False) -> Markup:
         form = self.form
@@ -307,7 +299,7 @@ class TypedFields:
         """What goes in place of a MarkedFields marker ("C" names "control=option")."""
         if kind == "V":
             return str(escape(self.value(name))).replace(OPEN, "").replace(CLOSE, "")
-        if kind == "C":
+        if kind == "C":  # "control=option"
             return " checked" if name in self._ticked else ""
         return self.opened()
 
