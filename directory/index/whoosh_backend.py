@@ -177,9 +177,10 @@ class WhooshIndex:
     Whoosh's own matchers score one document at a time in Python; a word found in half of
     10,000 agencies took 300+ ms that way. Instead, when the index opens, every posting of
     the whole vocabulary is read once (one sequential pass: at 10,000 synthetic agencies,
-    223,000 postings, ~0.1 s and 5 MB, where the open searcher held 4.5 MB) and scored with the same BM25 (k1 = 1.2, b = 0.75, Lucene's idf, as tantivy
-    uses): a term's contribution to a document depends only on the index, so a search is
-    dictionary look-ups and one bincount. Nothing is filled in by what people search.
+    223,000 postings, ~0.1 s and 5 MB, where the open searcher held 4.5 MB) and scored with
+    the same BM25 (k1 = 1.2, b = 0.75, Lucene's idf, as tantivy uses): a term's contribution
+    to a document depends only on the index, so a search is dictionary look-ups and one
+    bincount. Nothing is filled in by what people search.
     """
 
     K1, B = 1.2, 0.75
